@@ -1,0 +1,1 @@
+"""attestations package of litho-crypto."""

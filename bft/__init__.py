@@ -1,0 +1,1 @@
+"""bft package of litho-crypto."""

@@ -1,0 +1,117 @@
+"""Hashing primitives: RFC 9380 expand_message_xmd and hash_to_field, BIP340 tagged hashes.
+
+Curve-specific hash-to-curve lives with each curve (``cryptocore.secp256k1.hash_to_curve``,
+``cryptocore.bls12_381.hash_to_g2``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import lru_cache
+
+from cryptocore.errors import ParameterError
+
+__all__ = [
+    "expand_message_xmd",
+    "hash_to_field",
+    "hash_to_scalar",
+    "keccak256",
+    "tagged_hash",
+]
+
+HashFactory = Callable[..., "hashlib._Hash"]
+
+
+def _as_bytes(value: bytes, what: str) -> bytes:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise ParameterError(f"{what}: expected bytes, got {type(value).__name__}")
+    return bytes(value)
+
+
+def expand_message_xmd(msg: bytes, dst: bytes, length: int, hash_name: str = "sha256") -> bytes:
+    """RFC 9380 section 5.3.1 expand_message_xmd.
+
+    ``hash_name`` is a hashlib name of a Merkle-Damgard hash (sha256, sha512).
+    DSTs longer than 255 bytes are first hashed (section 5.3.3).
+    """
+    msg = _as_bytes(msg, "msg")
+    dst = _as_bytes(dst, "dst")
+    h = hashlib.new(hash_name)
+    b_in_bytes = h.digest_size
+    s_in_bytes = h.block_size
+    if len(dst) > 255:  # 5.3.3: DST = H("H2C-OVERSIZE-DST-" || a_very_long_DST)
+        dst = hashlib.new(hash_name, b"H2C-OVERSIZE-DST-" + dst).digest()
+    ell = -(-length // b_in_bytes)
+    if ell > 255 or length > 65535 or length <= 0:
+        raise ParameterError("expand_message_xmd: requested length out of range")
+    dst_prime = dst + len(dst).to_bytes(1, "big")
+    z_pad = bytes(s_in_bytes)
+    l_i_b_str = length.to_bytes(2, "big")
+    # step 6-7: b_0 = H(Z_pad || msg || l_i_b_str || I2OSP(0, 1) || DST_prime)
+    b0 = hashlib.new(hash_name, z_pad + msg + l_i_b_str + b"\x00" + dst_prime).digest()
+    # step 8: b_1 = H(b_0 || I2OSP(1, 1) || DST_prime)
+    bi = hashlib.new(hash_name, b0 + b"\x01" + dst_prime).digest()
+    out = [bi]
+    for i in range(
+        2, ell + 1
+    ):  # step 9-10: b_i = H(strxor(b_0, b_(i-1)) || I2OSP(i, 1) || DST_prime)
+        x = bytes(a ^ b for a, b in zip(b0, bi, strict=True))
+        bi = hashlib.new(hash_name, x + i.to_bytes(1, "big") + dst_prime).digest()
+        out.append(bi)
+    return b"".join(out)[:length]
+
+
+def hash_to_field(
+    msg: bytes,
+    dst: bytes,
+    count: int,
+    modulus: int,
+    degree: int = 1,
+    security_bits: int = 128,
+    hash_name: str = "sha256",
+) -> list[list[int]]:
+    """RFC 9380 section 5.2 hash_to_field with expand_message_xmd.
+
+    Returns ``count`` field elements, each a list of ``degree`` integers mod ``modulus``.
+    """
+    ell = _l_param(modulus, security_bits)
+    uniform = expand_message_xmd(msg, dst, count * degree * ell, hash_name)
+    out: list[list[int]] = []
+    for i in range(count):
+        e = []
+        for j in range(degree):
+            off = ell * (j + i * degree)
+            e.append(int.from_bytes(uniform[off : off + ell], "big") % modulus)
+        out.append(e)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _l_param(modulus: int, security_bits: int) -> int:
+    # L = ceil((ceil(log2(p)) + k) / 8)
+    return -(-(modulus.bit_length() + security_bits) // 8)
+
+
+def hash_to_scalar(msg: bytes, dst: bytes, order: int) -> int:
+    """One scalar mod ``order`` by hash_to_field (SHA-256, k = 128)."""
+    return hash_to_field(msg, dst, 1, order)[0][0]
+
+
+@lru_cache(maxsize=64)
+def _tag_prefix(tag: bytes) -> bytes:
+    t = hashlib.sha256(tag).digest()
+    return t + t
+
+
+def tagged_hash(tag: bytes | str, msg: bytes) -> bytes:
+    """BIP340 tagged hash: SHA256(SHA256(tag) || SHA256(tag) || msg)."""
+    tag_b = tag.encode() if isinstance(tag, str) else bytes(tag)
+    return hashlib.sha256(_tag_prefix(tag_b) + msg).digest()
+
+
+def keccak256(data: bytes) -> bytes:
+    """Keccak-256 (the Ethereum hash, not SHA3-256), from pycryptodome."""
+    from Crypto.Hash import keccak
+
+    return keccak.new(digest_bits=256, data=bytes(data)).digest()

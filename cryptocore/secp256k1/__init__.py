@@ -1,0 +1,5 @@
+"""secp256k1: the group, its strict encodings, BIP340 helpers and RFC 9380 hash-to-curve."""
+
+from cryptocore.secp256k1.point import B, G, N, P, Point
+
+__all__ = ["B", "G", "N", "P", "Point"]

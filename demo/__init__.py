@@ -1,0 +1,1 @@
+"""End-to-end demonstration of litho-crypto (``make demo``)."""

@@ -1,0 +1,1 @@
+"""locked_accounts package of litho-crypto."""

@@ -1,0 +1,1 @@
+"""MDKM: Myriad Distributed Key Management (secret sharing, DKG, refresh, threshold signing)."""

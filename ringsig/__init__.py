@@ -1,0 +1,1 @@
+"""ringsig package of litho-crypto."""
