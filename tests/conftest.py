@@ -1,4 +1,4 @@
-"""Shared test configuration: hypothesis profiles chosen by HYPOTHESIS_PROFILE (dev, ci, thorough)."""
+"""Shared test configuration: hypothesis profiles by HYPOTHESIS_PROFILE (dev, ci, thorough)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ settings.register_profile(
     "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    "ci",
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
 )
 settings.register_profile(

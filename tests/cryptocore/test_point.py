@@ -1,4 +1,4 @@
-"""secp256k1 Point: group laws, strict decoding, constant-time paths agree with variable-time ones."""
+"""secp256k1 Point: group laws, strict decoding, constant-time and variable-time paths agree."""
 
 from __future__ import annotations
 
