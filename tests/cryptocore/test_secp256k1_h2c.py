@@ -1,0 +1,124 @@
+"""RFC 9380 hash-to-curve for secp256k1: published vectors, fast path == RFC reference path."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from cryptocore.errors import ParameterError
+from cryptocore.secp256k1 import P, Point, encode_to_curve, hash_to_curve, map_to_curve
+from cryptocore.secp256k1 import hash_to_curve as h2c_module_fn
+from cryptocore.secp256k1.hash_to_curve import (
+    _map_to_curve_reference,
+    _sswu_reference,
+    hash_to_curve_many,
+    hash_to_field,
+)
+from tests.conftest import vectors_dir
+
+_A = 0x3F8731ABDD661ADCA08A5558F0F5D272E953D363CB6F0E5D405447C01A444533
+
+
+def _load(suite: str) -> dict[str, Any]:
+    path = vectors_dir() / "hash_to_curve" / f"secp256k1_XMD-SHA-256_SSWU_{suite}_.json"
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def _pt(d: dict[str, str]) -> Point:
+    return Point.from_affine(int(d["x"], 16), int(d["y"], 16))
+
+
+RO = _load("RO")
+NU = _load("NU")
+
+
+@pytest.mark.parametrize("vec", RO["vectors"], ids=lambda v: repr(v["msg"][:16]))
+def test_ro_vectors(vec: dict[str, Any]) -> None:
+    dst = RO["dst"].encode()
+    msg = vec["msg"].encode()
+    us = [int(u, 16) for u in vec["u"]]
+    assert list(hash_to_field(msg, dst, 2)) == us
+    assert map_to_curve(us[0]) == _pt(vec["Q0"])
+    assert map_to_curve(us[1]) == _pt(vec["Q1"])
+    assert _map_to_curve_reference(us[0]) == _pt(vec["Q0"])
+    assert _map_to_curve_reference(us[1]) == _pt(vec["Q1"])
+    assert hash_to_curve(msg, dst) == _pt(vec["P"])
+    assert h2c_module_fn is hash_to_curve
+
+
+@pytest.mark.parametrize("vec", NU["vectors"], ids=lambda v: repr(v["msg"][:16]))
+def test_nu_vectors(vec: dict[str, Any]) -> None:
+    dst = NU["dst"].encode()
+    msg = vec["msg"].encode()
+    (u,) = (int(x, 16) for x in vec["u"])
+    assert hash_to_field(msg, dst, 1) == (u,)
+    assert map_to_curve(u) == _pt(vec["Q"])
+    assert _map_to_curve_reference(u) == _pt(vec["Q"])
+    assert encode_to_curve(msg, dst) == _pt(vec["P"])
+
+
+def test_many_matches_single() -> None:
+    dst = RO["dst"].encode()
+    msgs = [v["msg"].encode() for v in RO["vectors"]] + [b"x" * i for i in range(5)]
+    assert hash_to_curve_many(msgs, dst) == [hash_to_curve(m, dst) for m in msgs]
+    assert hash_to_curve_many([], dst) == []
+
+
+field = st.integers(min_value=0, max_value=P - 1)
+
+
+@given(field)
+@example(0)
+@example(1)
+@example(P - 1)
+def test_fast_map_equals_reference(u: int) -> None:
+    q = map_to_curve(u)
+    assert q == _map_to_curve_reference(u)
+    assert Point.from_bytes(q.to_bytes()) == q  # a valid canonical point
+
+
+@given(field)
+def test_sswu_output_is_on_the_isogenous_curve(u: int) -> None:
+    x, y = _sswu_reference(u)
+    assert (y * y - (x * x * x + _A * x + 1771)) % P == 0
+    assert y & 1 == u & 1  # sgn0(y) == sgn0(u)
+
+
+@given(st.binary(max_size=64), st.binary(min_size=1, max_size=40))
+def test_ro_is_sum_of_two_maps(msg: bytes, dst: bytes) -> None:
+    u0, u1 = hash_to_field(msg, dst, 2)
+    assert hash_to_curve(msg, dst) == map_to_curve(u0) + map_to_curve(u1)
+    assert encode_to_curve(msg, dst) == map_to_curve(hash_to_field(msg, dst, 1)[0])
+
+
+def test_distinct_dst_separates() -> None:
+    assert hash_to_curve(b"m", b"A") != hash_to_curve(b"m", b"B")
+    assert hash_to_curve(b"m", b"A") != encode_to_curve(b"m", b"A")
+
+
+def test_exceptional_path_falls_back_to_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the package attribute ``hash_to_curve`` is the function; the module is in sys.modules
+    mod = sys.modules["cryptocore.secp256k1.hash_to_curve"]
+    expected = hash_to_curve(b"abc", b"T")
+    expected_nu = encode_to_curve(b"abc", b"T")
+    monkeypatch.setattr(mod, "_batch_invert", lambda values: None)
+    assert hash_to_curve(b"abc", b"T") == expected
+    assert encode_to_curve(b"abc", b"T") == expected_nu
+    assert hash_to_curve_many([b"abc"], b"T") == [expected]
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(ParameterError):
+        hash_to_curve(b"m", b"")
+    with pytest.raises(ParameterError):
+        hash_to_curve("m", b"T")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        encode_to_curve(b"m", "T")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        map_to_curve(b"\x01")  # type: ignore[arg-type]
