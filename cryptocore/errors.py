@@ -23,6 +23,7 @@ __all__ = [
     "DecryptionError",
     "DoubleSpendError",
     "EncodingError",
+    "ExpiredError",
     "InvalidProof",
     "InvalidShare",
     "InvalidSignature",
@@ -30,6 +31,7 @@ __all__ = [
     "MisuseError",
     "ParameterError",
     "ProtocolError",
+    "ReplayError",
     "StorageError",
     "VerificationError",
 ]
@@ -63,6 +65,10 @@ class InvalidShare(VerificationError):
     """A secret share does not match its public commitments."""
 
 
+class ExpiredError(VerificationError):
+    """A signed statement is past its expiry or from an epoch that is no longer current."""
+
+
 class DecryptionError(VerificationError):
     """Authenticated decryption failed (wrong password or key, or tampered ciphertext)."""
 
@@ -86,6 +92,10 @@ class MisbehaviourError(ProtocolError):
 
 class DoubleSpendError(CryptoError):
     """A key image (or nonce) was already recorded: the value is spent."""
+
+
+class ReplayError(CryptoError):
+    """A message or attestation nonce was seen before: refused as a replay."""
 
 
 class StorageError(CryptoError):
