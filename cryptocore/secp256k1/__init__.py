@@ -7,10 +7,12 @@ from cryptocore.secp256k1.hash_to_curve import (
     hash_to_field,
     map_to_curve,
 )
+from cryptocore.secp256k1.msm import FixedBaseTable, msm
 from cryptocore.secp256k1.point import B, G, N, P, Point
 
 __all__ = [
     "B",
+    "FixedBaseTable",
     "G",
     "N",
     "P",
@@ -20,4 +22,5 @@ __all__ = [
     "hash_to_curve_many",
     "hash_to_field",
     "map_to_curve",
+    "msm",
 ]

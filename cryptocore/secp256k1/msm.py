@@ -1,0 +1,317 @@
+"""Multi-scalar multiplication on secp256k1 for *public* scalars (variable time).
+
+``msm(scalars, points)`` returns sum(k_i * P_i). ``FixedBaseTable`` precomputes multiples of a
+fixed list of bases (ring members, Feldman commitments, key sets verified again and again) and
+then answers MSMs over those bases much faster.
+
+libsecp256k1 (through coincurve) exposes no multi-scalar multiplication; it offers a single
+variable-time scalar multiplication (``secp256k1_ec_pubkey_tweak_mul``, about 22 µs for a
+256-bit scalar) and the sum of many points in one call (``secp256k1_ec_pubkey_combine``, about
+2.4 µs per call plus 0.2 µs per point). Python-level curve arithmetic is 20-50x slower, so every
+algorithm here is written in terms of those two calls, on raw ``secp256k1_pubkey`` structs (each
+input point is decompressed once), with the bookkeeping vectorised in numpy:
+
+* small n: one ``tweak_mul`` per distinct point and one ``combine`` (what the naive sum does,
+  minus per-point serialisation, re-parsing and object creation);
+* large n: Pippenger's bucket method (Bernstein et al., "Faster batch forgery identification",
+  2012, section 4; Pippenger 1976) with signed digits, where every bucket is one ``combine``
+  call, the bucket weighting sum_j j*B_j is done bit by bit (c + 1 calls) and the windows are
+  joined by Horner's rule with ``tweak_mul`` by 2^c;
+* fixed bases: the table holds 2^(c*w) * P_i for every window w, so all windows share ONE set
+  of buckets (about 2^(c-1) + c + 1 calls in total, whatever n is); the fixed-base
+  windowing method (Brickell-Gordon-McCurley-Wilson, "Fast exponentiation with
+  precomputation", EUROCRYPT 1992) combined with Pippenger's buckets.
+
+None of this is constant time: never pass secret scalars (use ``Point.mul_secret``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import numpy as np
+from coincurve._libsecp256k1 import ffi, lib
+
+from cryptocore.errors import ParameterError
+from cryptocore.secp256k1.point import _COMPRESSED, _CTX, N, Point
+
+__all__ = ["FixedBaseTable", "msm"]
+
+_STRUCT: Final = 64  # sizeof(secp256k1_pubkey)
+_PIPPENGER_MIN: Final = 400  # measured crossover (benches/bench_secp256k1.py)
+
+_NpArray = Any  # numpy arrays (numpy's typing of uint64 arithmetic is too loose to help here)
+
+
+def _serialize(pk: Any) -> bytes:
+    out = ffi.new("unsigned char[33]")
+    ln = ffi.new("size_t *", 33)
+    lib.secp256k1_ec_pubkey_serialize(_CTX, out, ln, pk, _COMPRESSED)
+    return bytes(ffi.buffer(out, 33))
+
+
+def _addr(ptr: Any) -> int:
+    return int(ffi.cast("uintptr_t", ptr))
+
+
+def _combine_into(out: Any, ptrs: Any, count: int) -> bool:
+    """out = sum of ``count`` structs behind the pointer array; False if the sum is infinity.
+
+    libsecp256k1's combine refuses (returns 0) only when the total is the point at infinity.
+    Partial sums may pass through infinity (the addition formula is complete), so the only
+    failure is a zero total, which the callers treat as "no point".
+    """
+    return bool(lib.secp256k1_ec_pubkey_combine(_CTX, out, ptrs, count))
+
+
+def _normalise(scalars: Sequence[int], points: Sequence[Point]) -> tuple[list[int], list[bytes]]:
+    """Validate and merge the terms: identity points and zero scalars drop out, equal points
+    (and opposite points, via the even-y representative) are merged by adding scalars."""
+    if len(scalars) != len(points):
+        raise ParameterError("msm: scalars and points differ in length")
+    merged: dict[bytes, int] = {}
+    for k, p in zip(scalars, points, strict=True):
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise ParameterError("msm: scalars must be ints")
+        if not isinstance(p, Point):
+            raise ParameterError("msm: points must be Point instances")
+        if p.is_identity:
+            continue
+        enc = p.to_bytes()
+        k %= N
+        if enc[0] == 3:  # -P has the same x; fold it into P's term with the scalar negated
+            enc = b"\x02" + enc[1:]
+            k = N - k
+        merged[enc] = (merged.get(enc, 0) + k) % N
+    ks: list[int] = []
+    encs: list[bytes] = []
+    for enc, k in merged.items():
+        if k:
+            ks.append(k)
+            encs.append(enc)
+    return ks, encs
+
+
+def _parse_all(encs: Sequence[bytes], arr: Any) -> None:
+    for i, e in enumerate(encs):
+        if not lib.secp256k1_ec_pubkey_parse(_CTX, arr + i, e, 33):  # pragma: no cover
+            raise ParameterError("msm: invalid point")  # Points are validated on creation
+
+
+def _signed_digits(scalars: Sequence[int], c: int, windows: int) -> _NpArray:
+    """Signed base-2^c digits in [-2^(c-1), 2^(c-1)) of each scalar, shape (n, windows).
+
+    Adding OFFSET = sum_w 2^(c-1) * 2^(c*w) and reading plain base-2^c digits of k + OFFSET,
+    each minus 2^(c-1), is a recoding of k (the offsets cancel). Vectorised with unpackbits.
+    """
+    offset = sum(1 << (c * w + c - 1) for w in range(windows))
+    nbytes = (c * windows + 7) // 8
+    raw = b"".join((k + offset).to_bytes(nbytes, "little") for k in scalars)
+    bits = np.unpackbits(
+        np.frombuffer(raw, dtype=np.uint8).reshape(len(scalars), nbytes), axis=1, bitorder="little"
+    )[:, : c * windows]
+    weights = (1 << np.arange(c, dtype=np.int64)).astype(np.int64)
+    digits = bits.reshape(len(scalars), windows, c).astype(np.int64) @ weights
+    return digits - (1 << (c - 1))
+
+
+def _windows_for(c: int) -> int:
+    # k < N < 2^256 must fit: k + OFFSET < 2^(c*windows) holds when c*windows >= 257.
+    return -(-257 // c)
+
+
+class _Buckets:
+    """Σ_j j * B_j where B_j is the sum of the struct pointers whose |digit| is j."""
+
+    def __init__(self, c: int) -> None:
+        self.c = c
+        self.half = 1 << (c - 1)
+        self.out = ffi.new(f"secp256k1_pubkey[{self.half + 1}]")
+        self.bits = ffi.new(f"secp256k1_pubkey[{c}]")
+
+    def run(self, addrs: _NpArray, digits: _NpArray, extra: Sequence[Any]) -> Any | None:
+        """Sum of digit_i * point_i (addrs already point at ±P) plus the ``extra`` structs.
+
+        Returns a new ``secp256k1_pubkey *`` or None for the identity.
+        """
+        digits = digits.astype(np.uint16)
+        order = np.argsort(digits, kind="stable")  # radix sort for small integer keys
+        sorted_addrs = np.ascontiguousarray(addrs[order], dtype=np.uint64)
+        counts = np.bincount(digits, minlength=self.half + 1).tolist()
+        base = ffi.cast("secp256k1_pubkey **", ffi.from_buffer(sorted_addrs))
+        bucket: list[Any] = [None] * (self.half + 1)
+        pos = counts[0]
+        for j in range(1, self.half + 1):
+            cnt = counts[j]
+            if cnt == 1:
+                bucket[j] = ffi.cast("secp256k1_pubkey *", int(sorted_addrs[pos]))
+            elif cnt > 1 and _combine_into(self.out + j, base + pos, cnt):
+                bucket[j] = self.out + j
+            pos += cnt
+        # Σ_j j B_j = Σ_b 2^b T_b with T_b = Σ_{j: bit b of j set} B_j (c calls), then one
+        # call over T_b repeated 2^b times (2^c - 1 additions).
+        final: list[Any] = list(extra)
+        for b in range(self.c):
+            members = [bucket[j] for j in range(1 << b, self.half + 1) if j >> b & 1 and bucket[j]]
+            if not members:
+                continue
+            if len(members) == 1:
+                tb = members[0]
+            else:
+                arr = ffi.new("secp256k1_pubkey *[]", members)
+                if not _combine_into(self.bits + b, arr, len(members)):
+                    continue
+                tb = self.bits + b
+            final += [tb] * (1 << b)
+        if not final:
+            return None
+        res = ffi.new("secp256k1_pubkey *")
+        if len(final) == 1:
+            ffi.memmove(res, final[0], _STRUCT)
+            return res
+        arr = ffi.new("secp256k1_pubkey *[]", final)
+        if not _combine_into(res, arr, len(final)):
+            return None
+        return res
+
+
+def _msm_direct(ks: Sequence[int], encs: Sequence[bytes]) -> Point:
+    """One tweak_mul per term on raw structs, then one combine."""
+    n = len(ks)
+    arr = ffi.new(f"secp256k1_pubkey[{n}]")
+    _parse_all(encs, arr)
+    for i, k in enumerate(ks):
+        lib.secp256k1_ec_pubkey_tweak_mul(_CTX, arr + i, k.to_bytes(32, "big"))
+    return _sum_structs(arr, n)
+
+
+def _sum_structs(arr: Any, n: int) -> Point:
+    if n == 1:
+        return Point(_serialize(arr))
+    ptrs = ffi.new("secp256k1_pubkey *[]", [arr + i for i in range(n)])
+    out = ffi.new("secp256k1_pubkey *")
+    if _combine_into(out, ptrs, n):
+        return Point(_serialize(out))
+    return Point.identity()
+
+
+def _window_size(n: int) -> int:
+    # Cost per window ~ 2^(c-1) calls (2.4 µs) + n additions (0.2 µs); Horner ~ 5 µs/window.
+    best, best_cost = 2, float("inf")
+    for c in range(2, 11):
+        w = _windows_for(c)
+        cost = w * ((1 << (c - 1)) * 2.4 + n * 0.2 + c * 2.4 + 5.0)
+        if cost < best_cost:
+            best, best_cost = c, cost
+    return best
+
+
+def _msm_pippenger(ks: Sequence[int], encs: Sequence[bytes], c: int | None = None) -> Point:
+    n = len(ks)
+    c = c or _window_size(n)
+    windows = _windows_for(c)
+    arr = ffi.new(f"secp256k1_pubkey[{2 * n}]")  # P_i then -P_i
+    _parse_all(encs, arr)
+    ffi.memmove(arr + n, arr, n * _STRUCT)
+    for i in range(n, 2 * n):
+        lib.secp256k1_ec_pubkey_negate(_CTX, arr + i)
+    pos = _addr(arr) + _STRUCT * np.arange(n, dtype=np.uint64)
+    neg = pos + np.uint64(n * _STRUCT)
+    digits = _signed_digits(ks, c, windows)
+    buckets = _Buckets(c)
+    shift = (1 << c).to_bytes(32, "big")
+    acc: Any | None = None
+    for w in range(windows - 1, -1, -1):  # Horner: acc = 2^c acc + window sum
+        if acc is not None:
+            lib.secp256k1_ec_pubkey_tweak_mul(_CTX, acc, shift)
+        col = digits[:, w]
+        nz = col != 0
+        addrs = np.where(col[nz] < 0, neg[nz], pos[nz])
+        acc = buckets.run(addrs, np.abs(col[nz]), [acc] if acc is not None else [])
+    return Point.identity() if acc is None else Point(_serialize(acc))
+
+
+def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """sum(k_i * P_i) for *public* scalars (variable time).
+
+    Identity points, zero scalars, repeated and opposite points and n = 0 are all fine; the
+    result may be the identity. Raises ParameterError when the lengths differ or an element
+    has the wrong type.
+    """
+    ks, encs = _normalise(scalars, points)
+    if not ks:
+        return Point.identity()
+    if len(ks) < _PIPPENGER_MIN:
+        return _msm_direct(ks, encs)
+    return _msm_pippenger(ks, encs)
+
+
+class FixedBaseTable:
+    """Precomputed multiples of fixed bases for fast repeated MSMs: ``table.msm(scalars)``.
+
+    Holds 2^(c*w) * P_i and its negation for every base and window (64 bytes each: with
+    c = 8 that is 33 * 2 * 64 = 4.2 KB per base). Building costs about one 256-bit
+    multiplication per base per 8 windows... in practice ~5 µs per table entry.
+    """
+
+    __slots__ = ("_arr", "_c", "_live_mask", "_n", "_neg", "_pos", "_windows", "points")
+
+    def __init__(self, points: Sequence[Point], window: int = 8) -> None:
+        if not 2 <= window <= 12:
+            raise ParameterError("FixedBaseTable: window must be in [2, 12]")
+        pts = tuple(points)
+        for p in pts:
+            if not isinstance(p, Point):
+                raise ParameterError("FixedBaseTable: points must be Point instances")
+        self.points = pts
+        self._c = window
+        self._windows = _windows_for(window)
+        n = len(pts)
+        self._n = n
+        nw = n * self._windows
+        # layout: [w * n + i] = 2^(c w) P_i for i < n, then the same block negated
+        self._arr = ffi.new(f"secp256k1_pubkey[{max(2 * nw, 1)}]")
+        live = [i for i, p in enumerate(pts) if not p.is_identity]
+        for i in live:
+            if not lib.secp256k1_ec_pubkey_parse(_CTX, self._arr + i, pts[i].to_bytes(), 33):
+                raise ParameterError("FixedBaseTable: invalid point")  # pragma: no cover
+        shift = (1 << window).to_bytes(32, "big")
+        for w in range(1, self._windows):
+            for i in live:
+                dst = self._arr + w * n + i
+                ffi.memmove(dst, self._arr + (w - 1) * n + i, _STRUCT)
+                lib.secp256k1_ec_pubkey_tweak_mul(_CTX, dst, shift)
+        if nw:
+            ffi.memmove(self._arr + nw, self._arr, nw * _STRUCT)
+            for w in range(self._windows):  # identity bases stay zeroed and are never read
+                for i in live:
+                    lib.secp256k1_ec_pubkey_negate(_CTX, self._arr + nw + w * n + i)
+        idx = np.arange(nw, dtype=np.uint64)
+        self._pos = (_addr(self._arr) + _STRUCT * idx).reshape(self._windows, n).T.copy()
+        self._neg = self._pos + np.uint64(nw * _STRUCT)
+        mask = np.ones(n, dtype=bool)
+        mask[[i for i, p in enumerate(pts) if p.is_identity]] = False
+        self._live_mask = mask
+
+    def __len__(self) -> int:
+        return self._n
+
+    def msm(self, scalars: Sequence[int]) -> Point:
+        """sum(k_i * P_i) over the table's bases, for *public* scalars (variable time)."""
+        if len(scalars) != self._n:
+            raise ParameterError("FixedBaseTable.msm: expected one scalar per base")
+        ks = []
+        for k in scalars:
+            if not isinstance(k, int) or isinstance(k, bool):
+                raise ParameterError("msm: scalars must be ints")
+            ks.append(k % N)
+        if self._n == 0:
+            return Point.identity()
+        digits = _signed_digits(ks, self._c, self._windows)
+        digits[~self._live_mask] = 0
+        nz = digits != 0
+        d = digits[nz]
+        addrs = np.where(d < 0, self._neg[nz], self._pos[nz])
+        res = _Buckets(self._c).run(addrs, np.abs(d), [])
+        return Point.identity() if res is None else Point(_serialize(res))

@@ -1,0 +1,107 @@
+"""Multi-scalar multiplication: every path agrees with the naive sum, edge cases included."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from cryptocore.errors import ParameterError
+from cryptocore.secp256k1 import FixedBaseTable, G, N, Point, msm
+
+mod = sys.modules["cryptocore.secp256k1.msm"]
+
+scalars = st.integers(min_value=0, max_value=N - 1)
+any_ints = st.integers(min_value=-(2**300), max_value=2**300)
+points = st.integers(min_value=0, max_value=N - 1).map(Point.base_mul)  # 0 -> identity
+
+
+def naive(ks: list[int], ps: list[Point]) -> Point:
+    # A left fold with ``+``: independent of the MSM code and of Point.sum's many-point path.
+    acc = Point.identity()
+    for k, p in zip(ks, ps, strict=True):
+        acc = acc + p * k
+    return acc
+
+
+terms = st.lists(st.tuples(any_ints, points), max_size=12)
+
+
+@given(terms)
+@example([])
+@example([(0, G)])
+@example([(5, Point.identity())])
+@example([(1, G), (N - 1, G)])  # cancels to the identity
+@example([(3, G), (3, -G)])  # opposite points cancel
+@example([(2, G), (7, G), (N - 9, G)])  # duplicates summing to zero
+def test_msm_matches_naive(ts: list[tuple[int, Point]]) -> None:
+    ks = [k for k, _ in ts]
+    ps = [p for _, p in ts]
+    expected = naive(ks, ps)
+    assert msm(ks, ps) == expected
+    assert FixedBaseTable(ps, window=4).msm(ks) == expected
+
+
+@pytest.mark.parametrize("window", [2, 3, 5, 8])
+@given(st.lists(st.tuples(scalars, points), min_size=1, max_size=10))
+def test_pippenger_and_fixed_base_every_window(window: int, ts: list[tuple[int, Point]]) -> None:
+    ks = [k for k, _ in ts]
+    ps = [p for _, p in ts]
+    expected = naive(ks, ps)
+    nk, encs = mod._normalise(ks, ps)
+    got = mod._msm_pippenger(nk, encs, window) if nk else Point.identity()
+    assert got == expected
+    assert FixedBaseTable(ps, window=window).msm(ks) == expected
+
+
+@given(st.lists(scalars, min_size=1, max_size=8))
+def test_signed_digits_recode(ks: list[int]) -> None:
+    for c in (2, 4, 7, 8):
+        w = mod._windows_for(c)
+        digits = mod._signed_digits(ks, c, w)
+        for k, row in zip(ks, digits.tolist(), strict=True):
+            assert sum(d << (c * i) for i, d in enumerate(row)) == k
+            assert all(-(1 << (c - 1)) <= d < (1 << (c - 1)) for d in row)
+
+
+def test_large_n_uses_pippenger_and_is_correct() -> None:
+    n = mod._PIPPENGER_MIN + 3
+    ps = [Point.base_mul(i * 7919 + 1) for i in range(n)]
+    ks = [(i * 0x9E3779B97F4A7C15F39CC0605CEDC834 + 12345) % N for i in range(n)]
+    ks[3] = 0
+    ps[4] = Point.identity()
+    expected = naive(ks, ps)
+    assert msm(ks, ps) == expected
+    table = FixedBaseTable(ps)
+    assert table.msm(ks) == expected
+    assert table.msm([0] * n) == Point.identity()
+    ks2 = [(k * 3 + 1) % N for k in ks]
+    assert table.msm(ks2) == naive(ks2, ps)  # the table is reusable
+
+
+def test_extreme_scalars() -> None:
+    ps = [G, G * 2, G * 3]
+    for ks in ([N - 1, N - 1, N - 1], [1, 1, 1], [2**255, 2**256 - 1, N], [-1, -2, -3]):
+        assert msm(ks, ps) == naive(ks, ps)
+        assert FixedBaseTable(ps).msm(ks) == naive(ks, ps)
+
+
+def test_errors() -> None:
+    with pytest.raises(ParameterError):
+        msm([1, 2], [G])
+    with pytest.raises(ParameterError):
+        msm([1.0], [G])  # type: ignore[list-item]
+    with pytest.raises(ParameterError):
+        msm([True], [G])
+    with pytest.raises(ParameterError):
+        msm([1], [G.to_bytes()])  # type: ignore[list-item]
+    with pytest.raises(ParameterError):
+        FixedBaseTable([G], window=1)
+    with pytest.raises(ParameterError):
+        FixedBaseTable([b"x"])  # type: ignore[list-item]
+    with pytest.raises(ParameterError):
+        FixedBaseTable([G]).msm([1, 2])
+    assert len(FixedBaseTable([G, G])) == 2
+    assert FixedBaseTable([]).msm([]) == Point.identity()
