@@ -1,5 +1,14 @@
 """secp256k1: the group, its strict encodings, BIP340 helpers and RFC 9380 hash-to-curve."""
 
+from cryptocore.secp256k1.bip340 import (
+    challenge,
+    lift_x,
+    pubkey_gen,
+    schnorr_sign,
+    schnorr_verify,
+    taproot_tweak_pubkey,
+    taproot_tweak_seckey,
+)
 from cryptocore.secp256k1.hash_to_curve import (
     encode_to_curve,
     hash_to_curve,
@@ -17,10 +26,17 @@ __all__ = [
     "N",
     "P",
     "Point",
+    "challenge",
     "encode_to_curve",
     "hash_to_curve",
     "hash_to_curve_many",
     "hash_to_field",
+    "lift_x",
     "map_to_curve",
     "msm",
+    "pubkey_gen",
+    "schnorr_sign",
+    "schnorr_verify",
+    "taproot_tweak_pubkey",
+    "taproot_tweak_seckey",
 ]
