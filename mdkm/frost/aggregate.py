@@ -64,7 +64,9 @@ def aggregate(
     * a share from an identifier outside the signing package: MisbehaviourError naming it;
     * a missing share, a signer outside the public key package, fewer signers than the
       threshold: ParameterError (the coordinator's own input);
-    * an invalid signature: MisbehaviourError with every signer whose share fails.
+    * an invalid signature: MisbehaviourError with every signer whose share fails
+      (InvalidSignature when every share checks out but the sum does not, which only
+      inconsistent key material can cause).
     """
     if not isinstance(signing_package, SigningPackage):
         raise ParameterError("expected a SigningPackage")
@@ -99,6 +101,10 @@ def aggregate(
     except InvalidSignature:
         c = suite.challenge(R, adj.group_public_key, signing_package.message)
         cheaters = find_cheaters(signing_package, signature_shares, vs, adj, rho, R, c)
+        if not cheaters:
+            # every share is consistent with its verifying share, yet the sum is not a valid
+            # signature: the key packages do not reach the group key (e.g. fewer than t shares)
+            raise InvalidSignature("signature does not verify") from None
         raise MisbehaviourError("aggregate signature does not verify", culprits=cheaters) from None
     return Signature(R=suite.signature_point(R), z=z, ciphersuite=suite)
 

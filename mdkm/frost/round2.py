@@ -86,6 +86,7 @@ def sign(
     suite = signing_package.ciphersuite
     if signer_nonces.ciphersuite is not suite:
         raise ParameterError("nonces and signing package use different ciphersuites")
+    adj = suite.adjust_key(key_package.group_public_key, tweak)  # local input: checked first
     hiding, binding = signer_nonces.take()  # single use: raises MisuseError when spent
     me = key_package.identifier
     own = signing_package.commitments.get(me)
@@ -95,7 +96,6 @@ def sign(
         raise MisbehaviourError("the signing package carries a different commitment for us")
     if len(signing_package.commitments) < key_package.min_signers:
         raise ParameterError("fewer commitments than the threshold")
-    adj = suite.adjust_key(key_package.group_public_key, tweak)
     rho = compute_binding_factors(adj.group_public_key, signing_package)
     R = compute_group_commitment(signing_package, rho)
     lam = lagrange_at_zero(me, signing_package.signers)

@@ -14,7 +14,7 @@ Errors from ``receive``:
 
 * rejected but harmless, the session goes on (the error is raised, the state is unchanged): a
   message from a sender outside the session, a message for another session id, an exact replay of
-  a message already accepted;
+  a message already accepted (:class:`ReplayError`);
 * fatal, the session enters :attr:`SessionState.FAILED` for good and the error is raised: a
   malformed message from a member, a conflicting second message (equivocation), a message of the
   wrong round, a signing package that omits or alters the signer's commitment, includes signers
@@ -39,6 +39,7 @@ from cryptocore.errors import (
     MisuseError,
     ParameterError,
     ProtocolError,
+    ReplayError,
 )
 from cryptocore.rng import Rng, get_rng
 from cryptocore.secp256k1 import N
@@ -234,7 +235,7 @@ class _Session:
             raise MisbehaviourError("message for another session", culprits=_culprit(sender))
         prior = self._seen.get(sender, {}).get(kind)
         if prior is not None and prior == bytes(data):
-            raise MisbehaviourError("replayed message", culprits=_culprit(sender))
+            raise ReplayError("replayed message")
         if self._state is SessionState.DONE:
             raise MisuseError("session is finished")
         return kind, payload
@@ -382,6 +383,8 @@ class CoordinatorSession(_Session):
             sig = aggregate(self._package, self._shares, self._pkp, tweak=self._tweak)
         except ProtocolError as e:
             raise self._fail(e) from None
+        except CryptoError as e:  # InvalidSignature: key material inconsistent, nobody to blame
+            raise self._fail(ProtocolError(f"aggregation failed: {e}")) from None
         self.signature = sig.to_bytes()
         self._state = SessionState.DONE
         self._deadline = None
