@@ -1,0 +1,154 @@
+"""Robust GJKR DKG run in process: agreement, t-of-n reconstruction, faults, blame."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cryptocore.errors import MisbehaviourError, ParameterError
+from cryptocore.group import get_group
+from cryptocore.rng import deterministic_rng
+from cryptocore.secp256k1 import N, Point
+from mdkm.dkg import run_in_process, simulate
+from mdkm.dkg.gjkr import interpolate
+from mdkm.vss import evaluate, reconstruct
+
+
+def _check_output(pub, kps, t: int, order: int, group_name: str = "secp256k1") -> None:
+    g = get_group(group_name)
+    for kp in kps:
+        assert kp.group_public_key == pub.group_public_key
+        assert kp.min_signers == t
+        assert g.base_mul(kp.signing_share) == kp.verifying_share
+        assert pub.verifying_shares[kp.identifier] == kp.verifying_share
+    shares = {kp.identifier: kp.signing_share for kp in kps}
+    ids = sorted(shares)
+    for start in range(len(ids) - t + 1):
+        subset = ids[start : start + t]
+        secret = reconstruct({i: shares[i] for i in subset}, order)
+        assert g.base_mul(secret) == pub.group_public_key
+
+
+@given(n=st.integers(1, 7), data=st.data(), seed=st.integers(0, 2**32))
+def test_every_participant_agrees_and_any_t_reconstruct(n, data, seed) -> None:
+    t = data.draw(st.integers(1, n))
+    run = simulate(n, t, rng=deterministic_rng(seed))
+    pubs = {s.result()[1].to_bytes() for s in run.sessions.values()}
+    assert len(pubs) == 1
+    kps = list(run.key_packages.values())
+    assert len(kps) == n
+    _check_output(run.public_key_package, kps, t, N)
+    subset = data.draw(
+        st.lists(st.sampled_from(sorted(run.key_packages)), min_size=t, max_size=t, unique=True)
+    )
+    secret = reconstruct({i: run.key_packages[i].signing_share for i in subset}, N)
+    assert Point.base_mul(secret) == run.public_key_package.group_public_key
+    assert run.qual == tuple(range(1, n + 1)) and not run.disqualified and not run.exposed
+    assert run.blamed == ()
+
+
+@given(seed=st.integers(0, 2**32), candidate=st.integers(1, N - 1))
+@settings(max_examples=10)
+def test_t_minus_1_shares_are_consistent_with_every_secret(seed, candidate) -> None:
+    n, t = 5, 3
+    _, kps = run_in_process(n, t, rng=deterministic_rng(seed))
+    shares = {kp.identifier: kp.signing_share for kp in kps}
+    true_secret = reconstruct({i: shares[i] for i in (1, 2, 3)}, N)
+    # (0, candidate) and any t-1 shares lie on exactly one polynomial of degree t-1 ...
+    poly = interpolate({0 + N: candidate, 1: shares[1], 2: shares[2]}, N)
+    assert len(poly) == t and evaluate(poly, 0, N) == candidate
+    assert evaluate(poly, 1, N) == shares[1] and evaluate(poly, 2, N) == shares[2]
+    # ... and only the true secret's polynomial also passes through a t-th share
+    assert (evaluate(poly, 3, N) == shares[3]) == (candidate == true_secret)
+
+
+def test_deterministic_with_injected_rng() -> None:
+    a, _ = run_in_process(4, 3, rng=deterministic_rng("x"))
+    b, _ = run_in_process(4, 3, rng=deterministic_rng("x"))
+    c, _ = run_in_process(4, 3, rng=deterministic_rng("y"))
+    assert a.to_bytes() == b.to_bytes() != c.to_bytes()
+
+
+FAULT_CASES = [
+    # behaviour, disqualified, exposed, blamed
+    ("silent", (2,), (), (2,)),
+    ("silent_after_deal", (), (2,), (2,)),
+    ("bad_share", (), (), (2,)),
+    ("bad_share_unjustified", (2,), (), (2,)),
+    ("bad_commitment", (2,), (), (2,)),
+    ("bad_extract", (), (2,), (2,)),
+    ("false_complaint", (), (), ()),
+]
+
+
+@pytest.mark.parametrize(("fault", "disq", "exposed", "blamed"), FAULT_CASES)
+def test_single_fault_is_tolerated_and_blamed(fault, disq, exposed, blamed) -> None:
+    n, t = 5, 3
+    run = simulate(n, t, rng=deterministic_rng(fault), faults={2: fault})
+    assert sorted(run.key_packages) == [1, 3, 4, 5]
+    _check_output(run.public_key_package, list(run.key_packages.values()), t, N)
+    assert run.disqualified == disq
+    assert run.exposed == exposed
+    assert run.blamed == blamed
+    assert run.qual == tuple(i for i in range(1, 6) if i not in disq)
+    # every honest participant computed the same QUAL and key
+    honest = [run.sessions[i] for i in run.key_packages]
+    assert len({s.qual for s in honest}) == 1
+    assert len({s.result()[0].group_public_key for s in honest}) == 1
+
+
+def test_exposed_dealer_contribution_is_reconstructed_not_dropped() -> None:
+    # the same dealing randomness with and without the fault gives the same group key: the
+    # exposed dealer's secret is recovered from the others' shares, so it cannot bias the key
+    clean = simulate(5, 3, rng=deterministic_rng("bias"))
+    faulty = simulate(5, 3, rng=deterministic_rng("bias"), faults={4: "bad_extract"})
+    assert faulty.exposed == (4,)
+    assert clean.public_key_package.group_public_key == faulty.public_key_package.group_public_key
+
+
+def test_two_faults_with_t_honest() -> None:
+    run = simulate(
+        7, 4, rng=deterministic_rng(3), faults={1: "bad_share:5", 6: ["silent_after_deal"]}
+    )
+    assert sorted(run.key_packages) == [2, 3, 4, 5, 7]
+    _check_output(run.public_key_package, list(run.key_packages.values()), 4, N)
+    assert run.exposed == (6,)
+    assert set(run.blamed) == {1, 6}
+
+
+def test_too_few_qualified_dealers_fails_naming_culprits() -> None:
+    with pytest.raises(MisbehaviourError) as e:
+        run_in_process(4, 3, rng=deterministic_rng(4), faults={1: "silent", 2: "silent"})
+    assert e.value.culprits == (1, 2)
+
+
+def test_runner_bad_arguments() -> None:
+    with pytest.raises(ParameterError):
+        run_in_process(3, 4)
+    with pytest.raises(ParameterError):
+        run_in_process(3, 0)
+    with pytest.raises(ParameterError):
+        run_in_process(0, 1)
+    with pytest.raises(ParameterError):
+        run_in_process(3, 2, faults={9: "silent"})
+    with pytest.raises(ParameterError):
+        run_in_process(3, 2, faults={1: "explode"})
+
+
+def test_shared_cache_does_not_change_results() -> None:
+    a = simulate(5, 3, rng=deterministic_rng(9), share_cache=True)
+    b = simulate(5, 3, rng=deterministic_rng(9), share_cache=False)
+    assert a.public_key_package.to_bytes() == b.public_key_package.to_bytes()
+    assert a.cache_hits > 0
+
+
+def test_bls12_381_public_keys_in_g1() -> None:
+    pytest.importorskip("cryptocore.bls12_381")
+    g = get_group("bls12_381")
+    pub, kps = run_in_process(4, 3, group="bls12_381", rng=deterministic_rng(5))
+    assert len(pub.group_public_key.to_bytes()) == 48
+    _check_output(pub, kps, 3, g.order, "bls12_381")
+    run = simulate(4, 3, group="bls12_381", rng=deterministic_rng(6), faults={3: "bad_extract"})
+    assert run.exposed == (3,)
+    _check_output(run.public_key_package, list(run.key_packages.values()), 3, g.order, "bls12_381")
