@@ -1,0 +1,231 @@
+"""Persistence: blocks, certificates, the committed log and the safety state.
+
+:class:`SqliteStore` (stdlib :mod:`sqlite3`, WAL journal) is the default. The safety state (last
+voted view, locked QC, high QC, current epoch and view) is written with ``synchronous=FULL`` so
+that it is on disk before a vote or timeout share leaves the node: a restarted node never signs
+two different blocks in one view. Blocks and the committed log are written with
+``synchronous=NORMAL`` (WAL): they survive a process crash (SIGKILL) because they are in the
+operating system's cache; after a power loss a node refetches them from its peers (and the next
+FULL write flushes every earlier WAL frame too).
+
+:class:`MemoryStore` keeps everything in dictionaries; the simulator uses it to model a disk
+that survives a crash of the replica object.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptocore.errors import EncodingError, StorageError
+
+from .types import Block, QuorumCert, Reader, Writer
+
+__all__ = ["CommitRecord", "MemoryStore", "SafetyState", "SqliteStore", "Store"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SafetyState:
+    """What a replica must remember across a crash to stay safe."""
+
+    epoch: int
+    view: int
+    last_voted_view: int
+    locked_qc: QuorumCert
+    high_qc: QuorumCert
+
+    def to_bytes(self) -> bytes:
+        w = Writer().u8(1).u32(self.epoch).u64(self.view).u64(self.last_voted_view)
+        return w.raw(self.locked_qc.to_bytes()).raw(self.high_qc.to_bytes()).getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SafetyState:
+        r = Reader(data, "safety state")
+        if r.u8() != 1:
+            raise EncodingError("safety state: bad version")
+        epoch, view, lvv = r.u32(), r.u64(), r.u64()
+        locked, high = QuorumCert.read(r), QuorumCert.read(r)
+        r.done()
+        return cls(epoch=epoch, view=view, last_voted_view=lvv, locked_qc=locked, high_qc=high)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitRecord:
+    """One committed block: its height, hash and the position of its first transaction."""
+
+    height: int
+    block_hash: bytes
+    tx_start: int
+    tx_count: int
+
+
+class Store(Protocol):
+    def load_safety(self) -> SafetyState | None: ...
+    def save_safety(self, state: SafetyState) -> None: ...
+    def put_block(self, block: Block) -> None: ...
+    def get_block(self, block_hash: bytes) -> Block | None: ...
+    def commit(self, records: list[CommitRecord]) -> None: ...
+    def committed_tip(self) -> CommitRecord | None: ...
+    def committed(self, start: int = 1, end: int | None = None) -> list[CommitRecord]: ...
+    def blocks_above(self, height: int) -> list[Block]: ...
+    def close(self) -> None: ...
+
+
+class MemoryStore:
+    """In-memory store (the simulator's disk)."""
+
+    def __init__(self) -> None:
+        self.safety: SafetyState | None = None
+        self.blocks: dict[bytes, Block] = {}
+        self.log: list[CommitRecord] = []
+        self.safety_writes = 0
+
+    def load_safety(self) -> SafetyState | None:
+        return self.safety
+
+    def save_safety(self, state: SafetyState) -> None:
+        self.safety = state
+        self.safety_writes += 1
+
+    def put_block(self, block: Block) -> None:
+        self.blocks[block.hash] = block
+
+    def get_block(self, block_hash: bytes) -> Block | None:
+        return self.blocks.get(block_hash)
+
+    def commit(self, records: list[CommitRecord]) -> None:
+        for rec in records:
+            if rec.height != len(self.log) + 1:
+                raise StorageError("committed log must grow by one height at a time")
+            self.log.append(rec)
+
+    def committed_tip(self) -> CommitRecord | None:
+        return self.log[-1] if self.log else None
+
+    def committed(self, start: int = 1, end: int | None = None) -> list[CommitRecord]:
+        return self.log[start - 1 : end]
+
+    def blocks_above(self, height: int) -> list[Block]:
+        return sorted(
+            (b for b in self.blocks.values() if b.height > height), key=lambda b: b.height
+        )
+
+    def close(self) -> None:
+        pass
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (hash BLOB PRIMARY KEY, height INTEGER NOT NULL,
+                                   data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS blocks_height ON blocks(height);
+CREATE TABLE IF NOT EXISTS committed (height INTEGER PRIMARY KEY, hash BLOB NOT NULL,
+                                      tx_start INTEGER NOT NULL, tx_count INTEGER NOT NULL);
+"""
+
+
+class SqliteStore:
+    """SQLite (WAL) store. ``fsync=False`` turns the FULL safety write off (benchmarks only)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
+        try:
+            self._db = sqlite3.connect(
+                os.fspath(path), isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open store: {exc}") from None
+        self._fsync = fsync
+        self._lock = threading.Lock()
+
+    def _tx(self, stmts: list[tuple[str, tuple[object, ...]]], *, full: bool = False) -> None:
+        with self._lock:
+            try:
+                if full and self._fsync:
+                    self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql, args in stmts:
+                        self._db.execute(sql, args)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                finally:
+                    if full and self._fsync:
+                        self._db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                raise StorageError(f"store write failed: {exc}") from None
+
+    def load_safety(self) -> SafetyState | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='safety'").fetchone()
+        return None if row is None else SafetyState.from_bytes(bytes(row[0]))
+
+    def save_safety(self, state: SafetyState) -> None:
+        self._tx(
+            [("INSERT OR REPLACE INTO meta VALUES ('safety', ?)", (state.to_bytes(),))], full=True
+        )
+
+    def put_block(self, block: Block) -> None:
+        self._tx(
+            [
+                (
+                    "INSERT OR IGNORE INTO blocks VALUES (?, ?, ?)",
+                    (block.hash, block.height, block.to_bytes()),
+                )
+            ]
+        )
+
+    def get_block(self, block_hash: bytes) -> Block | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM blocks WHERE hash=?", (block_hash,)).fetchone()
+        return None if row is None else Block.from_bytes(bytes(row[0]))
+
+    def commit(self, records: list[CommitRecord]) -> None:
+        self._tx(
+            [
+                (
+                    "INSERT INTO committed VALUES (?, ?, ?, ?)",
+                    (r.height, r.block_hash, r.tx_start, r.tx_count),
+                )
+                for r in records
+            ]
+        )
+
+    def committed_tip(self) -> CommitRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT height, hash, tx_start, tx_count FROM committed "
+                "ORDER BY height DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else _rec(row)
+
+    def committed(self, start: int = 1, end: int | None = None) -> list[CommitRecord]:
+        hi = end if end is not None else 1 << 62
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT height, hash, tx_start, tx_count FROM committed "
+                "WHERE height >= ? AND height <= ? ORDER BY height",
+                (start, hi),
+            ).fetchall()
+        return [_rec(r) for r in rows]
+
+    def blocks_above(self, height: int) -> list[Block]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT data FROM blocks WHERE height > ? ORDER BY height", (height,)
+            ).fetchall()
+        return [Block.from_bytes(bytes(r[0])) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _rec(row: tuple[int, bytes, int, int]) -> CommitRecord:
+    return CommitRecord(height=row[0], block_hash=bytes(row[1]), tx_start=row[2], tx_count=row[3])
