@@ -17,7 +17,7 @@ from ringsig.clsag import (
     sign,
     verify,
 )
-from ringsig.key_image import HP_DST, KeyImage, hash_to_point, key_image
+from ringsig.key_image import HP_DST, KeyImage, hash_to_point, key_image, precompute
 from ringsig.keys import (
     DEFAULT_MAX_RING_SIZE,
     SigningKey,
@@ -47,6 +47,7 @@ __all__ = [
     "hash_to_point",
     "key_image",
     "link",
+    "precompute",
     "public_key",
     "sign",
     "verify",

@@ -54,7 +54,13 @@ from cryptocore.rng import Rng, get_rng, random_scalar
 from cryptocore.secp256k1 import N, Point
 from ringsig import _ecops
 from ringsig.key_image import hash_to_points
-from ringsig.keys import DEFAULT_MAX_RING_SIZE, SigningKey, canonical_ring
+from ringsig.keys import (
+    DEFAULT_MAX_RING_SIZE,
+    SigningKey,
+    _check_key,
+    _valid_key,
+    canonical_ring,
+)
 
 __all__ = [
     "FORM_COMMITMENT",
@@ -172,7 +178,7 @@ def _strict_point(value: object, what: str) -> bytes:
     if not isinstance(value, bytes | bytearray | memoryview):
         raise EncodingError(f"{what}: expected bytes")
     try:
-        return Point.from_bytes(bytes(value)).to_bytes()
+        return _valid_key(bytes(value))  # strict compressed decoding, cached by encoding
     except EncodingError:
         raise EncodingError(f"{what}: not a canonical compressed point") from None
 
@@ -271,6 +277,9 @@ def _prepare_members(
     max_ring_size: int,
 ) -> tuple[tuple[bytes, ...], tuple[bytes, ...] | None, bytes]:
     """Canonical order for the ring (and the commitments that travel with their keys)."""
+    if isinstance(ring, bytes | bytearray | str):
+        raise ParameterError("ring must be a sequence of public keys")
+    ring = tuple(ring)
     canon = canonical_ring(ring, max_ring_size=max_ring_size)
     if commitments is None:
         if offset is not None:
@@ -281,7 +290,7 @@ def _prepare_members(
     comms = [_strict_point(c, "commitment") for c in commitments]
     if len(comms) != len(canon):
         raise ParameterError("one commitment per ring member is required")
-    by_key = dict(zip((Point.from_bytes(bytes(p)).to_bytes() for p in ring), comms, strict=True))
+    by_key = dict(zip((_check_key(p) for p in ring), comms, strict=True))
     off = _IDENTITY_ENC if offset is None else _strict_point(offset, "commitment offset")
     return canon, tuple(by_key[p] for p in canon), off
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -35,6 +35,7 @@ __all__ = [
     "hash_to_point",
     "hash_to_points",
     "key_image",
+    "precompute",
 ]
 
 HP_DST: Final = b"LITHO-CRYPTO-V01-RINGSIG-HP_secp256k1_XMD:SHA-256_SSWU_RO_"
@@ -105,6 +106,19 @@ def hash_to_points(public_keys: Sequence[bytes]) -> list[Point]:
             _HP_CACHE.put(pk, h)
         out = [fresh[pk] if h is None else h for pk, h in zip(public_keys, out, strict=True)]
     return [h for h in out if h is not None]
+
+
+def precompute(public_keys: Iterable[bytes]) -> int:
+    """Fill the Hp(P) cache for keys a node expects to see in rings (e.g. as outputs arrive).
+
+    Verification of a ring whose keys are all cached skips hash-to-curve entirely (about
+    80 µs per member). Returns how many keys were validated. EncodingError for a key that is
+    not a canonical compressed point.
+    """
+    keys = [Point.from_bytes(pk).to_bytes() for pk in public_keys]
+    for start in range(0, len(keys), 1024):
+        hash_to_points(keys[start : start + 1024])
+    return len(keys)
 
 
 def clear_cache() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from cryptocore.errors import EncodingError, ParameterError
@@ -84,10 +85,16 @@ class SigningKey:
         return "SigningKey(<redacted>)"
 
 
+@lru_cache(maxsize=1 << 16)
+def _valid_key(pk: bytes) -> bytes:
+    # Strict SEC 1 compressed decoding (EncodingError is raised, and never cached).
+    return Point.from_bytes(pk).to_bytes()
+
+
 def _check_key(pk: object) -> bytes:
     if not isinstance(pk, bytes | bytearray | memoryview):
         raise EncodingError("ring member: expected 33-byte compressed public key")
-    return Point.from_bytes(bytes(pk)).to_bytes()  # strict SEC 1 compressed
+    return _valid_key(bytes(pk))
 
 
 def _check_size(n: int, max_ring_size: int) -> None:

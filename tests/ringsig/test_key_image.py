@@ -117,3 +117,12 @@ class TestKeyImageValue:
     def test_bad_secret(self) -> None:
         with pytest.raises(ParameterError):
             ringsig.key_image(N)
+
+
+def test_precompute_fills_the_cache() -> None:
+    ki.clear_cache()
+    pks = [ringsig.public_key(x) for x in range(100, 110)]
+    assert ringsig.precompute(pks) == 10
+    assert all(ki._HP_CACHE.get(pk) == hash_to_curve(pk, ki.HP_DST) for pk in pks)
+    with pytest.raises(EncodingError):
+        ringsig.precompute([b"\x04" + bytes(64)])
