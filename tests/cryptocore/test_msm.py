@@ -41,7 +41,7 @@ def test_msm_matches_naive(ts: list[tuple[int, Point]]) -> None:
     ps = [p for _, p in ts]
     expected = naive(ks, ps)
     assert msm(ks, ps) == expected
-    assert FixedBaseTable(ps, window=4).msm(ks) == expected
+    assert FixedBaseTable(ps, teeth=4).msm(ks) == expected
 
 
 @pytest.mark.parametrize("window", [2, 3, 5, 8])
@@ -53,7 +53,7 @@ def test_pippenger_and_fixed_base_every_window(window: int, ts: list[tuple[int, 
     nk, encs = mod._normalise(ks, ps)
     got = mod._msm_pippenger(nk, encs, window) if nk else Point.identity()
     assert got == expected
-    assert FixedBaseTable(ps, window=window).msm(ks) == expected
+    assert FixedBaseTable(ps, teeth=window).msm(ks) == expected
 
 
 @given(st.lists(scalars, min_size=1, max_size=8))
@@ -98,7 +98,7 @@ def test_errors() -> None:
     with pytest.raises(ParameterError):
         msm([1], [G.to_bytes()])  # type: ignore[list-item]
     with pytest.raises(ParameterError):
-        FixedBaseTable([G], window=1)
+        FixedBaseTable([G], teeth=1)
     with pytest.raises(ParameterError):
         FixedBaseTable([b"x"])  # type: ignore[list-item]
     with pytest.raises(ParameterError):
