@@ -167,25 +167,24 @@ def _candidates(u: int) -> tuple[int, int, int]:
     return tv3, tv1 * tv3 % P, d
 
 
-def _iso_parts(n: int, d: int) -> tuple[int, int, int, int]:
-    """Homogenised isogeny polynomials at x' = n/d.
+def _iso_parts(n: int, d: int, d2: int, d3: int) -> tuple[int, int, int, int]:
+    """Homogenised isogeny polynomials at x' = n/d (d2 = d^2, d3 = d^3 precomputed).
 
     Returns (X, A, Yd, C) with x = X / A and y_den/y_num = Yd / C, i.e.
-    X = x_num(n, d), A = d * x_den(n, d), Yd = y_den(n, d), C = y_num(n, d)
-    (each polynomial multiplied by d^3; x_den by d^2, hence the extra d).
+    X = d^3 x_num(x'), A = d^3 x_den(x'), Yd = d^3 y_den(x'), C = d^3 y_num(x'): all four are
+    combinations of the monomials n^3, n^2 d, n d^2, d^3 (x_den has degree 2, so its
+    homogenised form is multiplied by d once more; the ratio x_num/x_den is unchanged).
     """
     n2 = n * n % P
     n3 = n2 * n % P
-    d2 = d * d % P
-    d3 = d2 * d % P
-    nd = n * d % P
     n2d = n2 * d % P
-    nd2 = nd * d % P
-    xn = (_K13 * n3 + _K12 * n2d + _K11 * nd2 + _K10 * d3) % P
-    xd = d * ((n2 + _K21 * nd + _K20 * d2) % P) % P
-    yn = (_K33 * n3 + _K32 * n2d + _K31 * nd2 + _K30 * d3) % P
-    yd = (n3 + _K42 * n2d + _K41 * nd2 + _K40 * d3) % P
-    return xn, xd, yd, yn
+    nd2 = n * d2 % P
+    return (
+        (_K13 * n3 + _K12 * n2d + _K11 * nd2 + _K10 * d3) % P,
+        (n2d + _K21 * nd2 + _K20 * d3) % P,
+        (n3 + _K42 * n2d + _K41 * nd2 + _K40 * d3) % P,
+        (_K33 * n3 + _K32 * n2d + _K31 * nd2 + _K30 * d3) % P,
+    )
 
 
 def _batch_invert(values: list[int]) -> list[int] | None:
@@ -225,8 +224,10 @@ def _map_many(us: Sequence[int]) -> list[tuple[object, bytes]] | None:
     dens: list[int] = []
     for u in us:
         n1, n2, d = _candidates(u)
-        p1 = _iso_parts(n1, d)
-        p2 = _iso_parts(n2, d)
+        d2 = d * d % P
+        d3 = d2 * d % P
+        p1 = _iso_parts(n1, d, d2, d3)
+        p2 = _iso_parts(n2, d, d2, d3)
         parts.append((p1, p2))
         dens += (p1[1], p1[3], p2[1], p2[3])
     invs = _batch_invert(dens)
