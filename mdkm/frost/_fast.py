@@ -21,7 +21,13 @@ from coincurve.context import GLOBAL_CONTEXT
 from cryptocore.errors import ParameterError
 from cryptocore.secp256k1 import N, Point
 
-__all__ = ["all_lagrange_at_zero", "lagrange_at_zero", "weighted_sum"]
+__all__ = [
+    "all_lagrange_at_zero",
+    "lagrange_at_zero",
+    "parse_points",
+    "weighted_sum",
+    "weighted_sum_parsed",
+]
 
 _CTX = GLOBAL_CONTEXT.ctx
 
@@ -33,17 +39,31 @@ def _parse(enc: bytes) -> Any:
     return pk
 
 
+def parse_points(points: Sequence[Point]) -> list[Any]:
+    """libsecp256k1 structures for non-identity points (None for the identity)."""
+    return [None if p.is_identity else _parse(p.to_bytes()) for p in points]
+
+
 def weighted_sum(plain: Sequence[Point], points: Sequence[Point], scalars: Sequence[int]) -> Point:
     """sum(plain) + sum(scalars[j]·points[j]) for PUBLIC points and scalars (variable time)."""
+    return weighted_sum_parsed(parse_points(plain), parse_points(points), scalars)
+
+
+def weighted_sum_parsed(
+    plain: Sequence[Any], points: Sequence[Any], scalars: Sequence[int]
+) -> Point:
+    """:func:`weighted_sum` on structures from :func:`parse_points` (they are not modified)."""
     if len(points) != len(scalars):
         raise ParameterError("points and scalars differ in length")
-    pks: list[Any] = [_parse(p.to_bytes()) for p in plain if not p.is_identity]
+    pks: list[Any] = [p for p in plain if p is not None]
+    new = ffi.new
+    tweak_mul = lib.secp256k1_ec_pubkey_tweak_mul
     for p, k in zip(points, scalars, strict=True):
         k %= N
-        if k == 0 or p.is_identity:
+        if k == 0 or p is None:
             continue
-        pk = _parse(p.to_bytes())
-        if not lib.secp256k1_ec_pubkey_tweak_mul(_CTX, pk, k.to_bytes(32, "big")):
+        pk = new("secp256k1_pubkey *", p[0])  # copy: tweak_mul works in place
+        if not tweak_mul(_CTX, pk, k.to_bytes(32, "big")):
             raise ParameterError("invalid scalar")  # pragma: no cover
         pks.append(pk)
     if not pks:

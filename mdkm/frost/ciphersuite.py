@@ -66,12 +66,15 @@ class _Xmd48:
     copied for every suffix. Parity with :func:`cryptocore.hashing.hash_to_scalar` is tested.
     """
 
-    __slots__ = ("_dst_prime",)
+    __slots__ = ("_b0_tail", "_dst_prime", "_one", "_two")
 
     def __init__(self, dst: bytes) -> None:
         if len(dst) > 255:
             raise ParameterError("DST too long")  # pragma: no cover - FROST DSTs are short
         self._dst_prime = dst + bytes([len(dst)])
+        self._b0_tail = b"\x00\x30\x00" + self._dst_prime  # I2OSP(48, 2) || I2OSP(0, 1) || DST'
+        self._one = b"\x01" + self._dst_prime
+        self._two = b"\x02" + self._dst_prime
 
     def prefix_state(self, prefix: bytes) -> hashlib._Hash:
         h = hashlib.sha256(_Z_PAD)
@@ -79,16 +82,15 @@ class _Xmd48:
         return h
 
     def finish(self, state: hashlib._Hash, suffix: bytes) -> int:
-        dst_prime = self._dst_prime
         h = state.copy()
         # b_0 = H(Z_pad || msg || I2OSP(48, 2) || I2OSP(0, 1) || DST_prime)
-        h.update(suffix + b"\x00\x30\x00" + dst_prime)
+        h.update(suffix + self._b0_tail)
         b0 = h.digest()
         # b_1 = H(b_0 || I2OSP(1, 1) || DST_prime)
-        b1 = hashlib.sha256(b0 + b"\x01" + dst_prime).digest()
+        b1 = hashlib.sha256(b0 + self._one).digest()
         # b_2 = H(strxor(b_0, b_1) || I2OSP(2, 1) || DST_prime)
         x = (int.from_bytes(b0, "big") ^ int.from_bytes(b1, "big")).to_bytes(32, "big")
-        b2 = hashlib.sha256(x + b"\x02" + dst_prime).digest()
+        b2 = hashlib.sha256(x + self._two).digest()
         # hash_to_field: OS2IP(uniform_bytes[0:48]) mod n
         return int.from_bytes(b1 + b2[:16], "big") % N
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from cryptocore.encoding import read_exact
 from cryptocore.errors import EncodingError, MisbehaviourError, ParameterError
 from cryptocore.secp256k1 import Point
-from mdkm.frost._fast import weighted_sum
+from mdkm.frost._fast import parse_points, weighted_sum_parsed
 from mdkm.frost.ciphersuite import (
     FROST_SECP256K1_SHA256,
     Ciphersuite,
@@ -45,6 +46,8 @@ class SigningPackage:
     # None: the commitments' ciphersuite (FROST(secp256k1, SHA-256) when they carry none)
     ciphersuite: Ciphersuite = field(default=None, compare=False)  # type: ignore[assignment]
     _encoded_list: bytes = field(default=b"", init=False, repr=False, compare=False)
+    # decompressed libsecp256k1 forms of (D_i), (E_i), computed on first use (public values)
+    _parsed: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.message, bytes | bytearray | memoryview):
@@ -155,11 +158,15 @@ def compute_group_commitment(
     """
     comms = signing_package.commitments
     ids = signing_package.signers
-    R = weighted_sum(
-        [comms[i].hiding for i in ids],
-        [comms[i].binding for i in ids],
-        [binding_factors[i] for i in ids],
-    )
+    cache = signing_package._parsed
+    if not cache:  # decompress every commitment once per package (a square root each)
+        parsed = [
+            parse_points([comms[i].hiding for i in ids]),
+            parse_points([comms[i].binding for i in ids]),
+        ]
+        if not cache:
+            cache.extend(parsed)
+    R = weighted_sum_parsed(cache[0], cache[1], [binding_factors[i] for i in ids])
     if R.is_identity:
         raise MisbehaviourError("group commitment is the identity")
     return R
