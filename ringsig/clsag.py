@@ -51,7 +51,7 @@ from typing import Final
 from cryptocore.encoding import decode_scalar, read_exact
 from cryptocore.errors import EncodingError, InvalidSignature, ParameterError
 from cryptocore.rng import Rng, get_rng, random_scalar
-from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1 import N, Point, msm
 from ringsig import _ecops
 from ringsig.key_image import hash_to_points
 from ringsig.keys import (
@@ -112,7 +112,8 @@ class RingSignature:
     aux_image: bytes | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.challenge, int) or not 0 < self.challenge < N:
+        c = self.challenge
+        if not isinstance(c, int) or isinstance(c, bool) or not 0 < c < N:
             raise EncodingError("signature: challenge must be in [1, n)")
         resp = tuple(self.responses)
         if not 2 <= len(resp) <= MAX_ENCODED_RING_SIZE:
@@ -240,7 +241,7 @@ class _Context:
             self.w_prep = w_prime
             self.w_scale = mu_p
             self.mu_c = mu_c
-            wt = Point.from_bytes(image) * mu_p + Point.from_bytes(aux) * mu_c
+            wt = msm((mu_p, mu_c), (Point.from_bytes(image), Point.from_bytes(aux)))
             self.wt_prep = _ecops.Prepared(_IDENTITY_ENC if wt.is_identity else wt.to_bytes())
         else:
             images = image
