@@ -337,25 +337,32 @@ class FixedBaseTable:
         idx = (bits.reshape(n, t, d).astype(np.int64) * weights).sum(axis=1)  # (n, d)
         rows = np.arange(n, dtype=np.uint64).reshape(n, 1) << np.uint64(t)
         addrs = np.uint64(_addr(self._arr)) + np.uint64(_STRUCT) * (rows + idx.astype(np.uint64))
-        # combine() clears its output first, so the accumulator is double-buffered.
+        # Column j's pointer list: [acc, acc, T_i[idx_ij] for idx_ij != 0], built for all
+        # columns at once (nonzero entries first, then a fixed row stride).
+        nonzero = idx != 0
+        counts = nonzero.sum(axis=0).tolist()
+        order = np.argsort(~nonzero, axis=0, kind="stable")
+        stride = n + 2
+        table = np.empty((d, stride), dtype=np.uint64)
+        table[:, 2:] = np.take_along_axis(addrs, order, axis=0).T
+        # combine() clears its output first, so the accumulator is double-buffered: step s
+        # (column j = d - 1 - s) writes bufs[s % 2] and reads the previous step's buffer.
         bufs = ffi.new("secp256k1_pubkey[2]")
-        cur = 0
+        buf_addr = np.array([_addr(bufs), _addr(bufs + 1)], dtype=np.uint64)
+        steps = np.arange(d - 1, -1, -1) % 2  # the step number's parity for column j
+        table[:, 0] = table[:, 1] = buf_addr[1 - steps]
+        ptrs = ffi.cast("secp256k1_pubkey **", ffi.from_buffer(table))
         have_acc = False
-        for j in range(d - 1, -1, -1):  # Horner over the comb columns
-            col = addrs[idx[:, j] != 0, j]
+        cur = 0
+        for s in range(d):  # Horner over the comb columns: acc = 2 acc + column sum
+            j = d - 1 - s
+            cnt = counts[j]
             if have_acc:
-                acc_addr = np.uint64(_addr(bufs + cur))
-                col = np.concatenate([np.array([acc_addr, acc_addr], dtype=np.uint64), col])
-            if len(col) == 0:
-                continue
-            col = np.ascontiguousarray(col, dtype=np.uint64)
-            nxt = 1 - cur
-            if len(col) == 1:
-                ffi.memmove(bufs + nxt, ffi.cast("secp256k1_pubkey *", int(col[0])), _STRUCT)
-                have_acc = True
+                have_acc = _combine_into(bufs + (s & 1), ptrs + j * stride, cnt + 2)
+            elif cnt:
+                have_acc = _combine_into(bufs + (s & 1), ptrs + j * stride + 2, cnt)
             else:
-                ptrs = ffi.cast("secp256k1_pubkey **", ffi.from_buffer(col))
-                have_acc = _combine_into(bufs + nxt, ptrs, len(col))
-            cur = nxt
+                continue
+            cur = s & 1
         acc = bufs + cur
         return Point(_serialize(acc)) if have_acc else Point.identity()
