@@ -71,6 +71,7 @@ class Store(Protocol):
     def committed_tip(self) -> CommitRecord | None: ...
     def committed(self, start: int = 1, end: int | None = None) -> list[CommitRecord]: ...
     def blocks_above(self, height: int) -> list[Block]: ...
+    def committed_by_position(self, start: int, end: int) -> list[CommitRecord]: ...
     def close(self) -> None: ...
 
 
@@ -107,6 +108,10 @@ class MemoryStore:
 
     def committed(self, start: int = 1, end: int | None = None) -> list[CommitRecord]:
         return self.log[start - 1 : end]
+
+    def committed_by_position(self, start: int, end: int) -> list[CommitRecord]:
+        """Records whose transactions overlap positions [start, end)."""
+        return [r for r in self.log if r.tx_start + r.tx_count > start and r.tx_start < end]
 
     def blocks_above(self, height: int) -> list[Block]:
         return sorted(
@@ -212,6 +217,16 @@ class SqliteStore:
                 "SELECT height, hash, tx_start, tx_count FROM committed "
                 "WHERE height >= ? AND height <= ? ORDER BY height",
                 (start, hi),
+            ).fetchall()
+        return [_rec(r) for r in rows]
+
+    def committed_by_position(self, start: int, end: int) -> list[CommitRecord]:
+        """Records whose transactions overlap positions [start, end)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT height, hash, tx_start, tx_count FROM committed "
+                "WHERE tx_start + tx_count > ? AND tx_start < ? AND tx_count > 0 ORDER BY height",
+                (start, end),
             ).fetchall()
         return [_rec(r) for r in rows]
 

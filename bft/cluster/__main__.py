@@ -1,0 +1,61 @@
+"""``python -m bft.cluster --nodes N --seconds S [--kill-leader-at T] [--data-dir D]``.
+
+Prints progress on stderr and, last, one JSON line on stdout; exit status 0 only when all
+nodes' committed logs agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import run_cluster
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bft.cluster")
+    ap.add_argument("--nodes", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--kill-leader-at", type=float, default=None)
+    ap.add_argument("--restart-after", type=float, default=None)
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--tx-size", type=int, default=100)
+    ap.add_argument("--clients-per-node", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=250)
+    ap.add_argument("--timeout", type=float, default=1.0, help="base view timeout (s)")
+    ap.add_argument("--no-fsync", action="store_true", help="turn the FULL safety write off")
+    ap.add_argument("--dealer", action="store_true", help="trusted dealer instead of the DKG")
+    args = ap.parse_args(argv)
+    res = run_cluster(
+        nodes=args.nodes,
+        seconds=args.seconds,
+        kill_leader_at=args.kill_leader_at,
+        restart_after=args.restart_after,
+        data_dir=args.data_dir,
+        tx_size=args.tx_size,
+        clients_per_node=args.clients_per_node,
+        batch=args.batch,
+        base_timeout=args.timeout,
+        fsync=not args.no_fsync,
+        use_dkg=not args.dealer,
+    )
+    keys = [
+        "nodes",
+        "committed_tx",
+        "tx_per_s",
+        "p50_latency_ms",
+        "p99_latency_ms",
+        "view_changes",
+        "agree",
+    ]
+    out = {k: res[k] for k in keys}
+    for extra in ("leader_kill_to_commit_ms", "killed_leader"):
+        if extra in res:
+            out[extra] = res[extra]
+    print(json.dumps(out), flush=True)
+    return 0 if res["agree"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
