@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS key_images (
         CHECK (length(image) = 33 AND substr(image, 1, 1) IN (x'02', x'03')),
     reference BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS key_images_by_reference ON key_images (reference);
 """
 
 
@@ -198,6 +199,22 @@ class KeyImageRegistry:
             except sqlite3.Error as exc:
                 _rollback(conn)
                 raise StorageError(f"key-image registry commit failed: {exc}") from None
+
+    def revert(self, reference: bytes) -> int:
+        """Forget every image recorded under ``reference`` (a chain reorganisation orphaned the
+        block or transaction that spent them). Atomic; returns how many were removed.
+        """
+        ref = _reference(reference)
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                cur = conn.execute("DELETE FROM key_images WHERE reference = ?", (ref,))
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _rollback(conn)
+                raise StorageError(f"key-image registry write failed: {exc}") from None
+        return int(cur.rowcount)
 
     def verify_and_accept(
         self,

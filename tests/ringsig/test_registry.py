@@ -217,11 +217,11 @@ def test_verify_and_accept(reg: KeyImageRegistry) -> None:
 
 
 class RegistryMachine(RuleBasedStateMachine):
-    """The registry behaves like a set of images that only grows, across reopenings."""
+    """The registry behaves like a map image -> reference that survives reopening."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.model: set[bytes] = set()
+        self.model: dict[bytes, bytes] = {}
         self.path = ""
         self.reg: KeyImageRegistry | None = None
 
@@ -233,26 +233,37 @@ class RegistryMachine(RuleBasedStateMachine):
         self.path = os.path.join(self.dir.name, "m.sqlite")
         self.reg = KeyImageRegistry(self.path)
 
-    @rule(i=st.integers(0, len(IMAGES) - 1))
-    def accept(self, i: int) -> None:
+    @rule(i=st.integers(0, len(IMAGES) - 1), ref=st.sampled_from([b"a", b"b", b""]))
+    def accept(self, i: int, ref: bytes) -> None:
         assert self.reg is not None
         if IMAGES[i] in self.model:
             with pytest.raises(DoubleSpendError):
-                self.reg.accept(IMAGES[i])
+                self.reg.accept(IMAGES[i], reference=ref)
         else:
-            self.reg.accept(IMAGES[i])
-            self.model.add(IMAGES[i])
+            self.reg.accept(IMAGES[i], reference=ref)
+            self.model[IMAGES[i]] = ref
 
-    @rule(idx=st.lists(st.integers(0, len(IMAGES) - 1), min_size=1, max_size=4))
-    def accept_all(self, idx: list[int]) -> None:
+    @rule(
+        idx=st.lists(st.integers(0, len(IMAGES) - 1), min_size=1, max_size=4),
+        ref=st.sampled_from([b"a", b"b"]),
+    )
+    def accept_all(self, idx: list[int], ref: bytes) -> None:
         assert self.reg is not None
         imgs = [IMAGES[i] for i in idx]
         if len(set(imgs)) != len(imgs) or any(i in self.model for i in imgs):
             with pytest.raises(DoubleSpendError):
-                self.reg.accept_all(imgs)
+                self.reg.accept_all(imgs, reference=ref)
         else:
-            self.reg.accept_all(imgs)
-            self.model.update(imgs)
+            self.reg.accept_all(imgs, reference=ref)
+            self.model.update(dict.fromkeys(imgs, ref))
+
+    @rule(ref=st.sampled_from([b"a", b"b", b"c"]))
+    def revert(self, ref: bytes) -> None:
+        assert self.reg is not None
+        gone = [img for img, r in self.model.items() if r == ref]
+        assert self.reg.revert(ref) == len(gone)
+        for img in gone:
+            del self.model[img]
 
     @precondition(lambda self: self.reg is not None)
     @rule()
@@ -280,3 +291,16 @@ RegistryMachine.TestCase.settings = settings(
     max_examples=settings.default.max_examples, stateful_step_count=12, deadline=None
 )
 test_registry_state_machine = RegistryMachine.TestCase
+
+
+def test_revert_forgets_images_of_an_orphaned_block(reg: KeyImageRegistry) -> None:
+    reg.accept_all(IMAGES[:3], reference=b"block-7")
+    reg.accept(IMAGES[3], reference=b"block-8")
+    assert reg.revert(b"block-8") == 1
+    assert not reg.is_spent(IMAGES[3]) and reg.is_spent(IMAGES[0])
+    reg.accept(IMAGES[3], reference=b"block-8b")  # spendable again after the reorg
+    assert reg.revert(b"block-7") == 3
+    assert reg.revert(b"unknown") == 0
+    assert len(reg) == 1
+    with pytest.raises(ParameterError):
+        reg.revert("block")  # type: ignore[arg-type]
