@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from typing import Any
@@ -73,10 +74,16 @@ def test_many_matches_single() -> None:
 field = st.integers(min_value=0, max_value=P - 1)
 
 
+# Z u^2 = -1: the exceptional case of SSWU (tv2 = 0, RFC 9380 section 6.6.2 / F.2 step 7)
+U_EXCEPTIONAL = 0x331716177EC001CF0B2A4B9BF5C63274440235BA3DC0AF713237EC866179D785
+
+
 @given(field)
 @example(0)
 @example(1)
 @example(P - 1)
+@example(U_EXCEPTIONAL)
+@example(P - U_EXCEPTIONAL)
 def test_fast_map_equals_reference(u: int) -> None:
     q = map_to_curve(u)
     assert q == _map_to_curve_reference(u)
@@ -95,6 +102,17 @@ def test_ro_is_sum_of_two_maps(msg: bytes, dst: bytes) -> None:
     u0, u1 = hash_to_field(msg, dst, 2)
     assert hash_to_curve(msg, dst) == map_to_curve(u0) + map_to_curve(u1)
     assert encode_to_curve(msg, dst) == map_to_curve(hash_to_field(msg, dst, 1)[0])
+
+
+def test_exceptional_u_is_really_exceptional() -> None:
+    z = P - 11
+    assert (z * U_EXCEPTIONAL * U_EXCEPTIONAL + 1) % P == 0
+
+
+def test_oversize_dst_is_hashed_first() -> None:
+    long_dst = b"D" * 300  # RFC 9380 section 5.3.3
+    short = hashlib.sha256(b"H2C-OVERSIZE-DST-" + long_dst).digest()
+    assert hash_to_curve(b"m", long_dst) == hash_to_curve(b"m", short)
 
 
 def test_distinct_dst_separates() -> None:
