@@ -63,12 +63,14 @@ from mdkm.keys import check_identifiers
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "CommitmentEvaluator",
     "DkgParameters",
     "PublicCache",
     "derive_weights",
     "evaluate_at_many",
     "horner",
     "interpolate",
+    "multi_scalar",
     "weighted_commitment",
 ]
 
@@ -194,6 +196,57 @@ def derive_weights(
     return out
 
 
+def multi_scalar(group: Group, scalars: Sequence[int], points: Sequence[Any]) -> Any:
+    """``sum_i k_i · P_i`` for public scalars through the group's multi-scalar multiplication
+    (secp256k1: :func:`cryptocore.secp256k1.msm`; BLS12-381 G1: ``G1Point.multiexp``)."""
+    if group.name == "secp256k1":
+        from cryptocore.secp256k1 import msm
+
+        return msm(list(scalars), list(points))
+    if group.name == "bls12_381":
+        g1 = importlib.import_module("cryptocore.bls12_381").G1Point
+        return g1.multiexp(list(points), list(scalars))
+    return group.sum(p * k for p, k in zip(points, scalars, strict=True))  # pragma: no cover
+
+
+class CommitmentEvaluator:
+    """Evaluates ``sum_k C_k · x^k`` for one public commitment at many points ``x``.
+
+    The first few evaluations use Horner's rule; when the same commitment is evaluated again
+    and again (verifying shares of every participant, or sessions sharing a
+    :class:`PublicCache`) it switches to a Lim-Lee fixed-base table over the ``C_k``
+    (:class:`cryptocore.secp256k1.FixedBaseTable`). Both give the same point.
+    """
+
+    __slots__ = ("_calls", "_group", "_table", "points")
+
+    TABLE_AFTER: Final = 3
+
+    def __init__(self, points: Sequence[Any], group: Group) -> None:
+        if not points:
+            raise ParameterError("empty commitment")
+        self.points = tuple(points)
+        self._group = group
+        self._table: Any = None
+        self._calls = 0
+
+    def at(self, x: int) -> Any:
+        q = self._group.order
+        self._calls += 1
+        if self._table is None and self._calls > self.TABLE_AFTER and len(self.points) > 8:
+            if self._group.name == "secp256k1":
+                from cryptocore.secp256k1 import FixedBaseTable
+
+                self._table = FixedBaseTable(self.points)
+        if self._table is not None:
+            powers, acc = [], 1
+            for _ in self.points:
+                powers.append(acc)
+                acc = acc * x % q
+            return self._table.msm(powers)
+        return horner(self.points, x, q)
+
+
 def horner(commitment: Sequence[Any], x: int, order: int) -> Any:
     """``sum_k C_k · x^k`` (Horner in the exponent; public scalars, variable time)."""
     x %= order
@@ -210,9 +263,8 @@ def weighted_commitment(
     if not commitments:
         raise ParameterError("no commitments to aggregate")
     t = len(commitments[0])
-    return tuple(
-        group.sum(c[k] * w for c, w in zip(commitments, weights, strict=True)) for k in range(t)
-    )
+    ws = list(weights)
+    return tuple(multi_scalar(group, ws, [c[k] for c in commitments]) for k in range(t))
 
 
 # ----------------------------------------------------------------------- scalar-field batch work
@@ -223,12 +275,15 @@ def _field_backend() -> Any | None:
     """
     if os.environ.get("LITHO_DKG_FIELD", "").lower() == "python":
         return None
-    try:
-        mod = importlib.import_module("cryptocore.field")
-    except ImportError:
-        return None
-    getter = getattr(mod, "get_backend", None)
-    return getter() if callable(getter) else None
+    for name in ("cryptocore.field", "cryptocore._accel"):
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        getter = getattr(mod, "get_backend", None)
+        if callable(getter):
+            return getter()
+    return None
 
 
 def evaluate_at_many(
@@ -239,15 +294,29 @@ def evaluate_at_many(
     if backend is not None and hasattr(backend, "poly_eval_matrix"):
         res = backend.poly_eval_matrix([list(p) for p in polys], list(xs), order)
         return [[int(v) for v in row] for row in res]
+    return _evaluate_python(polys, xs, order)
+
+
+def _evaluate_python(
+    polys: Sequence[Sequence[int]], xs: Sequence[int], order: int
+) -> list[list[int]]:
+    """Horner with lazy reduction: for small ``x`` (<= 16 bits) reduce every 16 steps only."""
     out = []
     for p in polys:
-        row = []
         rev = list(reversed(p))
+        row = []
         for x in xs:
             acc = 0
-            for c in rev:
-                acc = (acc * x + c) % order
-            row.append(acc)
+            if 0 <= x < 1 << 16:
+                for k, c in enumerate(rev):
+                    acc = acc * x + c
+                    if k & 15 == 15:
+                        acc %= order
+                row.append(acc % order)
+            else:
+                for c in rev:
+                    acc = (acc * x + c) % order
+                row.append(acc)
         out.append(row)
     return out
 

@@ -34,6 +34,7 @@ from cryptocore.errors import (
 from cryptocore.rng import Rng, random_scalar
 from mdkm.dkg.channel import IdentityKey, PairwiseChannel
 from mdkm.dkg.gjkr import (
+    CommitmentEvaluator,
     DkgParameters,
     PublicCache,
     derive_weights,
@@ -114,6 +115,7 @@ class DkgSession:
         self._raw: dict[Kind, dict[int, bytes]] = {k: {} for k in Kind}
         self._pending: dict[Kind, dict[int, tuple[DkgMessage, bytes]]] = {k: {} for k in Kind}
         self._expected: set[int] = set()
+        self._got = 0
         # protocol state
         self._poly: list[int] = []
         self._blind: list[int] = []
@@ -247,6 +249,8 @@ class DkgSession:
     def _accept(self, msg: DkgMessage, raw: bytes) -> None:
         self._accepted[msg.kind][msg.sender] = msg
         self._raw[msg.kind][msg.sender] = raw
+        if msg.kind is self.phase and msg.sender in self._expected:
+            self._got += 1
 
     def _broadcast(self, msg: DkgMessage) -> None:
         raw = msg.to_bytes()
@@ -261,6 +265,7 @@ class DkgSession:
     def _enter(self, kind: Kind, expected: set[int], now: float) -> None:
         self.phase = kind
         self._expected = expected - {self.identifier}
+        self._got = 0
         self._deadline = now + self.params.phase_timeout
         self._events.append(DkgEvent("phase", kind))
         for sender, (msg, raw) in sorted(self._pending[kind].items()):
@@ -272,8 +277,7 @@ class DkgSession:
 
     def _phase_complete(self, now: float) -> bool:
         assert self.phase is not None
-        got = self._accepted[self.phase]
-        if all(i in got for i in self._expected):
+        if self._got >= len(self._expected):
             return True
         return self._deadline is not None and now >= self._deadline
 
@@ -298,6 +302,13 @@ class DkgSession:
         for i in sorted(self._raw[kind]):
             h.update(self._cache.digest(self._raw[kind][i]))
         return h.digest()
+
+    def _evaluator(self, label: bytes, points: tuple[Any, ...]) -> CommitmentEvaluator:
+        """A (possibly shared) evaluator for a public commitment, keyed by its exact bytes."""
+        key = hashlib.sha256(
+            b"gjkr/evaluator/" + label + b"".join(p.to_bytes() for p in points)
+        ).digest()
+        return self._cache.get(key, lambda: CommitmentEvaluator(points, self._g))
 
     def _pedersen_ok(self, j: int, s: int, s2: int, commitment: tuple[Any, ...]) -> bool:
         lhs = self._g.base_mul(s) + self._h.mul_secret(s2)
@@ -396,7 +407,7 @@ class DkgSession:
         bad_decrypt = [i for i in self._dealers if i not in self._shares]
         s_sum = sum(weights[i] * self._shares[i][0] for i in ok) % q
         b_sum = sum(weights[i] * self._shares[i][1] for i in ok) % q
-        rhs = horner(agg, me, q)
+        rhs = self._evaluator(b"pedersen", agg).at(me)
         if bad_decrypt:
             rhs = rhs - self._g.sum(
                 horner(deals[i].points, me, q) * weights[i] for i in bad_decrypt
@@ -497,7 +508,7 @@ class DkgSession:
                 ),
             )
             s_sum = sum(weights[i] * self._my_share(i)[0] for i in senders) % q
-            batch_ok = self._g.base_mul(s_sum) == horner(agg, me, q)
+            batch_ok = self._g.base_mul(s_sum) == self._evaluator(b"feldman", agg).at(me)
         if not batch_ok:
             for i in senders:
                 if i != me and not self._feldman_ok(me, self._shares[i][0], extracts[i].points):
@@ -565,17 +576,23 @@ class DkgSession:
     def _finish(self) -> None:
         g, q = self._g, self._q
         qual = self.qual
-        material = b"".join(
-            i.to_bytes(g.scalar_length, "big") + b"".join(p.to_bytes() for p in self._feldman[i])
-            for i in qual
-        )
-        key = hashlib.sha256(b"gjkr/output" + self._sid + material).digest()
+        # Every input of this public computation: the broadcast transcript of the phases that
+        # determine the Feldman commitments of QUAL (the reconstructed ones included).
+        key = hashlib.sha256(
+            b"gjkr/output"
+            + self._sid
+            + b"".join(self._digest(k) for k in Kind)
+            + b"".join(i.to_bytes(g.scalar_length, "big") for i in qual)
+            + b"|"
+            + b"".join(i.to_bytes(g.scalar_length, "big") for i in sorted(self.exposed))
+        ).digest()
 
         def compute() -> tuple[tuple[Any, ...], dict[int, Any]]:
             group_commitment = tuple(
                 g.sum(self._feldman[i][k] for i in qual) for k in range(self._t)
             )
-            return group_commitment, {j: horner(group_commitment, j, q) for j in self._ids}
+            ev = CommitmentEvaluator(group_commitment, g)
+            return group_commitment, {j: ev.at(j) for j in self._ids}
 
         group_commitment, verifying = self._cache.get(key, compute)
         share = sum(self._my_share(i)[0] for i in qual) % q
