@@ -6,12 +6,14 @@
   factors) and adds every point in a single ``ec_pubkey_combine`` call, never re-encoding the
   intermediate points.
 * :func:`lagrange_at_zero` — Lagrange coefficient of one signer (RFC 9591 section 4.2).
-* :func:`all_lagrange_at_zero` — coefficients of every signer with one batch inversion, or the
-  field backend's ``lagrange_coefficients`` when it exists.
+* :func:`all_lagrange_at_zero` — coefficients of every signer: the field backend's
+  ``lagrange_coefficients`` (``cryptocore.field.get_backend()``) when that module exists, else
+  Python ints with one batch inversion (Montgomery's trick).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,6 +87,16 @@ def _serialize(pk: Any) -> bytes:
     return bytes(ffi.buffer(out, 33))
 
 
+def _field_backend() -> Any:
+    """``cryptocore.field.get_backend()`` when that public module exists, else None."""
+    try:
+        field = importlib.import_module("cryptocore.field")
+    except ImportError:
+        return None
+    get = getattr(field, "get_backend", None)
+    return get() if get is not None else None
+
+
 def lagrange_at_zero(i: int, ids: Sequence[int]) -> int:
     """lambda_i = prod_{j != i} x_j / (x_j - x_i) mod n (RFC 9591 section 4.2)."""
     num, den = 1, 1
@@ -108,6 +120,10 @@ def all_lagrange_at_zero(ids: Sequence[int]) -> dict[int, int]:
     """lambda_i for every i in ``ids`` (one modular inversion for the whole set)."""
     if len(set(ids)) != len(ids):
         raise ParameterError("duplicate identifiers")
+    backend = _field_backend()
+    if backend is not None:
+        coeffs = backend.lagrange_coefficients(list(ids), N, 0)
+        return {i: int(c) % N for i, c in zip(ids, coeffs, strict=True)}
     total = 1
     for j in ids:
         total = total * j % N

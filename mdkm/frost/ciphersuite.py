@@ -111,6 +111,7 @@ class KeyAdjustment:
     inner: int = 1
     tweak: int = 0
     outer: int = 1
+    tweak_point: Point | None = None  # tweak·G when known (saves a multiplication per share)
 
     @property
     def is_identity(self) -> bool:
@@ -124,7 +125,8 @@ class KeyAdjustment:
             return verifying_share
         p = verifying_share if self.inner == 1 else -verifying_share
         if self.tweak:
-            p = p + Point.base_mul(self.tweak)
+            tp = self.tweak_point if self.tweak_point is not None else Point.base_mul(self.tweak)
+            p = p + tp
         return p if self.outer == 1 else -p
 
 

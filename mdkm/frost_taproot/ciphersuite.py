@@ -82,11 +82,14 @@ class TaprootCiphersuite(Ciphersuite):
         if tweak is None:
             return KeyAdjustment(group_public_key=p, inner=inner)
         t = taproot_tweak(p, tweak)
-        q = p + Point.base_mul(t)
+        tp = Point.base_mul(t)
+        q = p + tp
         if q.is_identity:
             raise ParameterError("tweaked key is the identity")  # pragma: no cover
         q_even, outer = _even(q)
-        return KeyAdjustment(group_public_key=q_even, inner=inner, tweak=t, outer=outer)
+        return KeyAdjustment(
+            group_public_key=q_even, inner=inner, tweak=t, outer=outer, tweak_point=tp
+        )
 
     def nonce_sign(self, group_commitment: Point) -> int:
         """-1 when R has odd Y: the signers negate their nonces (BIP340 needs even R)."""

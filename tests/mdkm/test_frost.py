@@ -443,3 +443,26 @@ def test_sign_in_process_rejects_mixed_and_bad_packages() -> None:
     sig = frost.sign_in_process(kps, b"m", rng=deterministic_rng(1))
     assert sig == frost.sign_in_process(kps, b"m", rng=deterministic_rng(1))
     frost.verify(pub.group_public_key, b"m", sig)
+
+
+# ------------------------------------------------------------------ larger sets
+def test_34_of_50_blames_exactly_the_cheaters() -> None:
+    pub, kps = trusted_dealer_keygen(50, 34, rng=deterministic_rng("34-of-50"))
+    signers = kps[3:37]
+    pkg, shares = sign_all(signers, b"larger", seed="34")
+    frost.verify(pub.group_public_key, b"larger", frost.aggregate(pkg, shares, pub))
+    cheaters = [signers[0].identifier, signers[17].identifier, signers[33].identifier]
+    for i in cheaters:
+        shares[i] = frost.SignatureShare(share=(shares[i].share * 2 + 1) % N)
+    with pytest.raises(MisbehaviourError) as exc:
+        frost.aggregate(pkg, shares, pub)
+    assert exc.value.culprits == tuple(sorted(cheaters))
+
+
+@pytest.mark.slow
+def test_667_of_1000_through_the_sessions() -> None:
+    pub, kps = trusted_dealer_keygen(1000, 667, rng=deterministic_rng("667-of-1000"))
+    sig = frost.sign_in_process(kps[333:], b"big committee", rng=deterministic_rng(1))
+    frost.verify(pub.group_public_key, b"big committee", sig)
+    with pytest.raises(ParameterError):
+        frost.sign_in_process(kps[:666], b"big committee")
