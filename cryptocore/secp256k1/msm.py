@@ -17,10 +17,9 @@ input point is decompressed once), with the bookkeeping vectorised in numpy:
   2012, section 4; Pippenger 1976) with signed digits, where every bucket is one ``combine``
   call, the bucket weighting sum_j j*B_j is done bit by bit (c + 1 calls) and the windows are
   joined by Horner's rule with ``tweak_mul`` by 2^c;
-* fixed bases: the table holds 2^(c*w) * P_i for every window w, so all windows share ONE set
-  of buckets (about 2^(c-1) + c + 1 calls in total, whatever n is); the fixed-base
-  windowing method (Brickell-Gordon-McCurley-Wilson, "Fast exponentiation with
-  precomputation", EUROCRYPT 1992) combined with Pippenger's buckets.
+* fixed bases (:class:`FixedBaseTable`): a Lim-Lee comb (Lim and Lee, "More flexible
+  exponentiation with precomputation", CRYPTO 1994) with 2^t precomputed points per base, so
+  an MSM is ceil(256/t) ``combine`` calls in total, whatever n is.
 
 None of this is constant time: never pass secret scalars (use ``Point.mul_secret``).
 """
