@@ -42,6 +42,7 @@ __all__ = [
     "SilentPaymentAddress",
     "TxInput",
     "create_outputs",
+    "hash160",
     "input_hash",
     "input_public_key",
     "label_tweak",
@@ -237,7 +238,8 @@ def parse_witness(data: bytes) -> tuple[bytes, ...]:
     return tuple(items)
 
 
-def _hash160(data: bytes) -> bytes:
+def hash160(data: bytes) -> bytes:
+    """RIPEMD-160(SHA-256(data)), the key hash of P2PKH and P2WPKH scripts."""
     return RIPEMD160.new(hashlib.sha256(data).digest()).digest()
 
 
@@ -291,7 +293,7 @@ def input_public_key(txin: TxInput) -> Point | None:
         ss = txin.script_sig
         for end in range(len(ss), 32, -1):
             window = ss[end - 33 : end]
-            if _hash160(window) == key_hash:
+            if hash160(window) == key_hash:
                 p = _compressed(window)
                 if p is not None:
                     return p

@@ -18,7 +18,7 @@ from locked_accounts.one_time import (
     send,
     send_many,
 )
-from locked_accounts.scan import encode_batch, scan
+from locked_accounts.scan import PreparedBatch, encode_batch, prepare, scan
 
 
 def _keys(seed: int) -> AccountKeys:
@@ -40,7 +40,7 @@ def test_finds_exactly_own_outputs(seed: int, n_foreign: int, n_mine: int) -> No
     random.Random(seed).shuffle(items)
     anns = [a for _, a in items]
     expected = [i for i, (mine, _) in enumerate(items) if mine]
-    for source in (anns, encode_batch(anns)):
+    for source in (anns, encode_batch(anns), prepare(anns)):
         result = scan(source, me.view_key, me.meta_address().spend_public)
         assert [f.position for f in result.found] == expected
         assert result.scanned == len(anns)
@@ -90,9 +90,21 @@ def test_malformed_records_reported() -> None:
     good = send(meta, rng=deterministic_rng(2)).to_bytes()
     off_curve = good[:1] + b"\x02" + (5).to_bytes(32, "big") + good[34:]
     bad_version = b"\x07" + good[1:]
-    result = scan(off_curve + good + bad_version, me.view_key, meta.spend_public)
+    blob = off_curve + good + bad_version
+    result = scan(blob, me.view_key, meta.spend_public)
     assert [f.position for f in result.found] == [1]
     assert result.malformed == (0, 2)
+    assert scan(prepare(blob), me.view_key, meta.spend_public) == result
+    prepared = prepare(good).data
+    hybrid = prepared[:1] + bytes([6 | (prepared[65] & 1)]) + prepared[2:]
+    off = prepared[:34] + bytes(32) + prepared[66:]  # y = 0: not on the curve
+    result = scan(PreparedBatch(data=hybrid + off + prepared), me.view_key, meta.spend_public)
+    assert result.malformed == (0, 1)
+    assert [f.position for f in result.found] == [2]
+    with pytest.raises(ParameterError):
+        PreparedBatch(data=prepared[:-1])
+    with pytest.raises(ParameterError):
+        prepare(good[:-1])
     with pytest.raises(ParameterError):
         scan(good[:-1], me.view_key, meta.spend_public)
 
@@ -126,5 +138,10 @@ def test_multiprocess_matches_single(_: None) -> None:
     one = scan(blob, me.view_key, me.meta_address().spend_public)
     two = scan(blob, me.view_key, me.meta_address().spend_public, workers=2, chunk_size=64)
     assert one == two
+    prepared = prepare(blob)
+    assert len(prepared) == len(anns)
+    assert (
+        scan(prepared, me.view_key, me.meta_address().spend_public, workers=2, chunk_size=64) == one
+    )
     assert len(one.found) == 5
     assert len(one.duplicates) == 1
