@@ -14,7 +14,7 @@ input point is decompressed once), with the bookkeeping vectorised in numpy:
 * small n: one ``tweak_mul`` per distinct point and one ``combine`` (what the naive sum does,
   minus per-point serialisation, re-parsing and object creation);
 * large n: Pippenger's bucket method (Bernstein et al., "Faster batch forgery identification",
-  2012, section 4; Pippenger 1976) with signed digits, where every bucket is one ``combine``
+  INDOCRYPT 2012; Pippenger 1976) with signed digits, where every bucket is one ``combine``
   call, the bucket weighting sum_j j*B_j is done bit by bit (c + 1 calls) and the windows are
   joined by Horner's rule with ``tweak_mul`` by 2^c;
 * fixed bases (:class:`FixedBaseTable`): a Lim-Lee comb (Lim and Lee, "More flexible
