@@ -123,30 +123,33 @@ def _scan_chunk(
     rec_len = r_len + 39
     r_end = 1 + r_len
     i_end = r_end + 4
+    tag_copy = tag_state.copy
     found: list[int] = []
     malformed: list[int] = []
     tag_matches = 0
     count = len(blob) // rec_len
     for k in range(count):
-        rec = blob[k * rec_len : (k + 1) * rec_len]
+        o = k * rec_len
         if (
-            rec[0] != version
-            or (prepared and rec[1] != 4)  # libsecp256k1 would also take hybrid 0x06/0x07
-            or not parse(ctx, pk, rec[1:r_end], r_len)
+            blob[o] != version
+            or (prepared and blob[o + 1] != 4)  # libsecp256k1 would also take hybrid 0x06/0x07
+            or not parse(ctx, pk, blob[o + 1 : o + r_end], r_len)
         ):
             malformed.append(first_position + k)
             continue
         ecdh(ctx, out, pk, view_secret, null, null)
-        h = tag_state.copy()
-        d_i = outbuf[:] + rec[r_end:i_end]
-        h.update(d_i)
-        if h.digest()[0] != rec[i_end]:
+        h = tag_copy()
+        h.update(outbuf)
+        index = blob[o + r_end : o + i_end]
+        h.update(index)
+        if h.digest()[0] != blob[o + i_end]:
             continue
         tag_matches += 1
         h = derive_state.copy()
-        h.update(d_i)
+        h.update(outbuf)
+        h.update(index)
         s = int.from_bytes(h.digest(), "big") % N
-        if s and (Point.base_mul(s) + spend).to_bytes() == rec[i_end + 1 :]:
+        if s and (Point.base_mul(s) + spend).to_bytes() == blob[o + i_end + 1 : o + rec_len]:
             found.append(first_position + k)
     return found, tag_matches, malformed
 

@@ -205,3 +205,26 @@ def test_sender_rejects_wrong_keys_and_bad_input() -> None:
         label_tweak(0, 1)
     with pytest.raises(ParameterError):
         spend_secret(1, FoundOutput(pub_key=Point.base_mul(5).xonly(), tweak=1))
+
+
+@given(flip=st.integers(min_value=0, max_value=255))
+def test_tampered_output_not_found(flip: int) -> None:
+    case = CASES[0]["receiving"][0]["given"]
+    inputs = [_vin(d) for d in case["vin"]]
+    b_scan = int(case["key_material"]["scan_priv_key"], 16)
+    spend_pub = Point.base_mul(int(case["key_material"]["spend_priv_key"], 16))
+    out = bytearray.fromhex(case["outputs"][0])
+    out[flip % 32] ^= 1 << (flip // 32)
+    assert receive(b_scan, spend_pub, inputs, [bytes(out)]) == []
+    # a changed input (other outpoint) changes input_hash: nothing found either
+    moved = [
+        TxInput(
+            txid=inputs[0].txid,
+            vout=5,
+            script_sig=inputs[0].script_sig,
+            witness=inputs[0].witness,
+            prevout_script=inputs[0].prevout_script,
+        ),
+        *inputs[1:],
+    ]
+    assert receive(b_scan, spend_pub, moved, [bytes.fromhex(case["outputs"][0])]) == []

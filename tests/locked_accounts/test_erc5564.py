@@ -152,3 +152,19 @@ def test_malformed_inputs() -> None:
     assert not check_stealth_address(other, eph_pub, SL_VIEW, spend_pub)
     with pytest.raises(ParameterError):
         compute_stealth_key(other, eph_pub, SL_VIEW, SL_SPEND)
+
+
+@given(pos=st.integers(min_value=2, max_value=41), eph=scalars)
+def test_tampered_address_never_accepted(pos: int, eph: int) -> None:
+    address, eph_pub, tag = generate_stealth_address(SL_URI, eph)
+    c = address[pos]
+    repl = "0" if c.lower() != "0" else "1"
+    tampered = address[:pos] + repl + address[pos + 1 :]
+    spend_pub = bytes.fromhex(SL_SPEND_PUB)
+    try:
+        ok = check_stealth_address(tampered, eph_pub, SL_VIEW, spend_pub, view_tag=tag)
+    except EncodingError:  # the EIP-55 checksum caught it
+        return
+    assert not ok
+    with pytest.raises(ParameterError):
+        compute_stealth_key(tampered, eph_pub, SL_VIEW, SL_SPEND)
