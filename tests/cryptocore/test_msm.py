@@ -81,6 +81,13 @@ def test_large_n_uses_pippenger_and_is_correct() -> None:
     assert table.msm(ks2) == naive(ks2, ps)  # the table is reusable
 
 
+@given(scalars, scalars, st.integers(min_value=1, max_value=N - 1))
+def test_generator_terms(s: int, c: int, x: int) -> None:
+    pub = Point.base_mul(x)
+    assert msm([s, c], [G, pub]) == Point.base_mul(s) + pub * c
+    assert msm([s, c, 5], [G, -G, pub]) == G * (s - c) + pub * 5
+
+
 def test_extreme_scalars() -> None:
     ps = [G, G * 2, G * 3]
     for ks in ([N - 1, N - 1, N - 1], [1, 1, 1], [2**255, 2**256 - 1, N], [-1, -2, -3]):
