@@ -5,8 +5,9 @@
   with the EIP-55 mixed-case checksum.
 * Bitcoin P2TR: witness version 1 with the 32-byte x-only *output* key, Bech32m-encoded
   (BIP341 "Script validation rules", BIP350), HRP ``bc`` (mainnet) or ``tb`` (testnet/signet).
-  The output key is taken as given: computing it from an internal key (the BIP341 taproot
-  tweak) is the caller's job.
+  :func:`p2tr_address` takes the output key as given; :func:`p2tr_address_from_internal_key`
+  applies the BIP341 taproot tweak Q = P + hash_TapTweak(P_x || merkle_root)·G first (BIP86
+  key-path-only outputs when there is no script tree).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from cryptocore.bech32 import decode_segwit_address, encode_segwit_address
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.hashing import keccak256
 from cryptocore.secp256k1 import Point
+from cryptocore.secp256k1.bip340 import taproot_tweak_pubkey
 
 __all__ = [
     "BITCOIN_HRPS",
     "ethereum_address",
     "ethereum_address_bytes",
     "p2tr_address",
+    "p2tr_address_from_internal_key",
     "p2tr_output_key",
     "parse_ethereum_address",
     "to_checksum_address",
@@ -106,6 +109,21 @@ def p2tr_address(output_key: bytes | Point, network: str = "mainnet") -> str:
         xonly = bytes(output_key)
         Point.from_xonly(xonly)  # BIP341: the output key must be a valid x coordinate
     return encode_segwit_address(_hrp(network), 1, xonly)
+
+
+def p2tr_address_from_internal_key(
+    internal_key: bytes | Point, merkle_root: bytes | None = None, network: str = "mainnet"
+) -> str:
+    """P2TR address of an internal key: BIP341 ``taproot_tweak_pubkey`` then :func:`p2tr_address`.
+
+    ``merkle_root`` is the 32-byte script tree root, or None for a key-path-only output (BIP86).
+    """
+    if isinstance(internal_key, Point):
+        if internal_key.is_identity:
+            raise ParameterError("p2tr address: the identity has no x-only encoding")
+        internal_key = internal_key.xonly()
+    _, output_key = taproot_tweak_pubkey(bytes(internal_key), merkle_root)
+    return p2tr_address(output_key, network)
 
 
 def p2tr_output_key(address: str, network: str = "mainnet") -> bytes:

@@ -20,6 +20,7 @@ from locked_accounts.addresses import (
     ethereum_address,
     ethereum_address_bytes,
     p2tr_address,
+    p2tr_address_from_internal_key,
     p2tr_output_key,
     parse_ethereum_address,
     to_checksum_address,
@@ -166,6 +167,11 @@ def test_p2tr_vectors() -> None:
     bip86 = "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr"
     assert p2tr_address(key) == bip86
     assert p2tr_output_key(bip86) == key
+    # BIP86 internal key of the same path: the BIP341 tweak gives the output key above.
+    internal = bytes.fromhex("cc8a4bc64d897bddc5fbc2f670f7a8ba0b386779106cf1223c6fc5d7cd6fc115")
+    assert p2tr_address_from_internal_key(internal) == bip86
+    assert p2tr_address_from_internal_key(Point.from_xonly(internal)) == bip86
+    assert p2tr_address_from_internal_key(internal, bytes(32)) != bip86
     # testnet HRP
     tb = p2tr_address(key, "testnet")
     assert tb.startswith("tb1p") and p2tr_output_key(tb, "testnet") == key

@@ -11,8 +11,9 @@ from coincurve import PrivateKey, PublicKeyXOnly
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cryptocore.errors import EncodingError, ParameterError
+from cryptocore.errors import EncodingError, InvalidSignature, ParameterError
 from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1.bip340 import schnorr_sign, schnorr_verify
 from locked_accounts.bip352 import (
     K_MAX,
     FoundOutput,
@@ -111,8 +112,12 @@ def test_receiving(case: dict[str, Any], test: dict[str, Any]) -> None:
             # the produced private key controls the output: x-only key and the vector's signature
             assert Point.base_mul(d).xonly() == f.pub_key
             sig = bytes.fromhex(exp["signature"])
-            assert PublicKeyXOnly(f.pub_key).verify(sig, MSG)
+            schnorr_verify(MSG, f.pub_key, sig)
+            assert schnorr_sign(MSG, d, AUX) == sig  # byte for byte, with the library's BIP340
+            assert PublicKeyXOnly(f.pub_key).verify(sig, MSG)  # and coincurve's, independently
             assert PrivateKey(d.to_bytes(32, "big")).sign_schnorr(MSG, AUX) == sig
+            with pytest.raises(InvalidSignature):
+                schnorr_verify(MSG[::-1], f.pub_key, sig)
 
 
 def test_change_label_found_with_m0() -> None:
