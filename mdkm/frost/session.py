@@ -13,8 +13,8 @@ Every message is ``version || ciphersuite id || type || session id (32 bytes) ||
 Errors from ``receive``:
 
 * rejected but harmless, the session goes on (the error is raised, the state is unchanged): a
-  message from a sender outside the session, a message for another session id, an exact replay of
-  a message already accepted (:class:`ReplayError`);
+  message from a sender outside the session (:class:`MisbehaviourError` naming it), a message for
+  another session id or an exact replay of a message already accepted (:class:`ReplayError`);
 * fatal, the session enters :attr:`SessionState.FAILED` for good and the error is raised: a
   malformed message from a member, a conflicting second message (equivocation), a message of the
   wrong round, a signing package that omits or alters the signer's commitment, includes signers
@@ -162,7 +162,14 @@ def _decode_tweak(data: bytes) -> tuple[bytes | None, int]:
 class _Session:
     """Outbox, events, deadline and the terminal FAILED state shared by both roles."""
 
-    def __init__(self, suite: Ciphersuite, session_id: bytes, timeout: float, now: float) -> None:
+    def __init__(
+        self,
+        suite: Ciphersuite,
+        session_id: bytes,
+        timeout: float,
+        now: float,
+        state: SessionState,
+    ) -> None:
         if not isinstance(suite, Ciphersuite):
             raise ParameterError("unknown ciphersuite")
         self._suite = suite
@@ -173,7 +180,7 @@ class _Session:
         self._deadline: float | None = float(now) + self._timeout
         self._outbox: list[tuple[int, bytes]] = []
         self._events: list[Event] = []
-        self._state = SessionState.DONE
+        self._state = state
         self._seen: dict[int, dict[MessageType, bytes]] = {}
         self._error: ProtocolError | None = None
 
@@ -204,9 +211,6 @@ class _Session:
         """When :meth:`handle_timer` must next be called (None when closed)."""
         return self._deadline
 
-    def _closed(self) -> bool:
-        return self._state in (SessionState.DONE, SessionState.FAILED)
-
     def _fail(self, err: ProtocolError) -> ProtocolError:
         culprits = err.culprits if isinstance(err, MisbehaviourError) else ()
         self._state = SessionState.FAILED
@@ -231,8 +235,8 @@ class _Session:
                     MisbehaviourError(f"malformed message: {e}", culprits=(sender,))
                 ) from None
             raise MisbehaviourError("malformed message", culprits=_culprit(sender)) from None
-        if suite is not self._suite or sid != self._sid:
-            raise MisbehaviourError("message for another session", culprits=_culprit(sender))
+        if suite is not self._suite or sid != self._sid:  # stale, or replayed from elsewhere
+            raise ReplayError("message for another session")
         prior = self._seen.get(sender, {}).get(kind)
         if prior is not None and prior == bytes(data):
             raise ReplayError("replayed message")
@@ -280,7 +284,7 @@ class CoordinatorSession(_Session):
         timeout: float = DEFAULT_TIMEOUT,
         now: float = 0.0,
     ) -> None:
-        super().__init__(ciphersuite, session_id, timeout, now)
+        super().__init__(ciphersuite, session_id, timeout, now, SessionState.AWAITING_COMMITMENTS)
         if not isinstance(public_key_package, PublicKeyPackage):
             raise ParameterError("expected a PublicKeyPackage")
         if not isinstance(message, bytes | bytearray | memoryview):
@@ -300,7 +304,6 @@ class CoordinatorSession(_Session):
         self._shares: dict[int, SignatureShare] = {}
         self._package: SigningPackage | None = None
         self.signature: bytes | None = None
-        self._state = SessionState.AWAITING_COMMITMENTS
         request = encode_message(ciphersuite, MessageType.COMMIT_REQUEST, self._sid)
         self._outbox = [(i, request) for i in ids]
 
@@ -421,7 +424,7 @@ class ParticipantSession(_Session):
         timeout: float = DEFAULT_TIMEOUT,
         now: float = 0.0,
     ) -> None:
-        super().__init__(ciphersuite, session_id, timeout, now)
+        super().__init__(ciphersuite, session_id, timeout, now, SessionState.AWAITING_REQUEST)
         if not isinstance(key_package, KeyPackage) or key_package.group != "secp256k1":
             raise ParameterError("expected a secp256k1 KeyPackage")
         self._kp = key_package
@@ -435,7 +438,6 @@ class ParticipantSession(_Session):
         self._coordinator = coordinator
         self._rng = get_rng(rng)
         self._nonces: SigningNonces | None = None
-        self._state = SessionState.AWAITING_REQUEST
 
     @property
     def identifier(self) -> int:

@@ -117,7 +117,7 @@ def test_outsider_and_other_session_messages_are_rejected_without_harm() -> None
     foreign = encode_message(
         SUITE, MessageType.COMMITMENTS, bytes(32), decode_message(msgs[0][2])[3]
     )
-    with pytest.raises(MisbehaviourError):
+    with pytest.raises(ReplayError):
         coord.receive(msgs[0][0], foreign, 0.0)
     for i, _to, data in msgs:
         coord.receive(i, data, 0.0)
