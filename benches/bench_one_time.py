@@ -179,6 +179,18 @@ def main() -> None:
         )
     )
 
+    sa = [
+        erc5564.StealthAnnouncement(stealth_address=a, ephemeral_public_key=e, view_tag=t)
+        for a, e, t in gen
+    ] * 10
+    rows.append(
+        (
+            "ERC-5564 scan_announcements (bulk, viewing key)",
+            _median(lambda: erc5564.scan_announcements(sa, 0x3333, spend_b)) / len(sa),
+            len(sa),
+        )
+    )
+
     # BIP352: one 2-input transaction, receive with the change label
     scan_sk, spend_sk = 0x3333, 0x4444
     addr = bip352.labelled_address(scan_sk, Point.base_mul(spend_sk))

@@ -22,8 +22,13 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
+
+from coincurve._libsecp256k1 import ffi, lib
+from coincurve.context import GLOBAL_CONTEXT
+from Crypto.Hash import keccak
 
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.hashing import keccak256
@@ -33,11 +38,14 @@ from locked_accounts.addresses import ethereum_address, parse_ethereum_address
 
 __all__ = [
     "SCHEME_ID",
+    "AnnouncementScan",
+    "StealthAnnouncement",
     "StealthMetaAddress",
     "check_stealth_address",
     "compute_stealth_key",
     "generate_stealth_address",
     "hashed_shared_secret",
+    "scan_announcements",
     "stealth_meta_address",
 ]
 
@@ -198,3 +206,84 @@ def compute_stealth_key(
     ):
         raise ParameterError("the derived key does not control this stealth address")
     return key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StealthAnnouncement:
+    """The scheme-1 fields of an ERC-5564 ``Announcement`` event that a recipient needs.
+
+    ``view_tag`` is the first byte of the event's ``metadata``.
+    """
+
+    stealth_address: str
+    ephemeral_public_key: bytes
+    view_tag: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnnouncementScan:
+    """Result of :func:`scan_announcements`: positions found, tag-only matches, malformed ones."""
+
+    found: tuple[int, ...]
+    false_positives: int
+    malformed: tuple[int, ...]
+
+
+@ffi.callback("int(unsigned char *, const unsigned char *, const unsigned char *, void *)")
+def _compressed_point(out, x32, y32, data):  # type: ignore[no-untyped-def]  # cffi callback
+    # ECDH "hash" that returns ser_P of the shared point (33 bytes: parity byte || x).
+    out[0] = 2 | (y32[31] & 1)
+    ffi.memmove(out + 1, x32, 32)
+    return 1
+
+
+def scan_announcements(
+    announcements: Sequence[StealthAnnouncement],
+    viewing_private_key: int,
+    spending_public_key: bytes,
+) -> AnnouncementScan:
+    """Recipient-side scan of many announcements with the viewing key only (ERC-5564 "Parsing").
+
+    Per announcement: one constant-time ECDH (libsecp256k1, returning the compressed shared
+    point), one Keccak-256, the view-tag comparison, and on a tag match the stealth public key
+    and its address. Malformed ephemeral keys or addresses are reported, never raised.
+    """
+    v = _secret(viewing_private_key, "viewing private key").to_bytes(32, "big")
+    spend = Point.from_bytes(bytes(spending_public_key))
+    ctx = GLOBAL_CONTEXT.ctx
+    pk = ffi.new("secp256k1_pubkey *")
+    out = ffi.new("unsigned char[33]")
+    outbuf = ffi.buffer(out, 33)
+    found: list[int] = []
+    malformed: list[int] = []
+    false_positives = 0
+    for pos, ann in enumerate(announcements):
+        eph = ann.ephemeral_public_key
+        if (
+            not isinstance(eph, bytes)
+            or len(eph) != 33
+            or eph[0] not in (2, 3)
+            or not lib.secp256k1_ec_pubkey_parse(ctx, pk, eph, 33)
+        ):
+            malformed.append(pos)
+            continue
+        lib.secp256k1_ecdh(ctx, out, pk, v, _compressed_point, ffi.NULL)
+        s_h = keccak.new(digest_bits=256, data=outbuf[:]).digest()
+        if s_h[0] != ann.view_tag:
+            continue
+        try:
+            target = parse_ethereum_address(ann.stealth_address)
+        except EncodingError:
+            malformed.append(pos)
+            continue
+        h = int.from_bytes(s_h, "big")
+        candidate = spend + Point.base_mul(h) if 0 < h < N else Point.identity()
+        if not candidate.is_identity and hmac.compare_digest(
+            parse_ethereum_address(ethereum_address(candidate)), target
+        ):
+            found.append(pos)
+        else:
+            false_positives += 1
+    return AnnouncementScan(
+        found=tuple(found), false_positives=false_positives, malformed=tuple(malformed)
+    )

@@ -168,3 +168,54 @@ def test_tampered_address_never_accepted(pos: int, eph: int) -> None:
     assert not ok
     with pytest.raises(ParameterError):
         compute_stealth_key(tampered, eph_pub, SL_VIEW, SL_SPEND)
+
+
+@given(seed=st.integers(min_value=0, max_value=2**32), n_foreign=st.integers(0, 60))
+def test_scan_announcements_finds_exactly_own(seed: int, n_foreign: int) -> None:
+    import random
+
+    from locked_accounts.erc5564 import StealthAnnouncement, scan_announcements
+
+    rnd = random.Random(seed)
+    other_uri = stealth_meta_address(rnd.randrange(1, N), rnd.randrange(1, N))
+    items = []
+    for _ in range(n_foreign):
+        a, e, t = generate_stealth_address(other_uri, rnd.randrange(1, N))
+        items.append(
+            (False, StealthAnnouncement(stealth_address=a, ephemeral_public_key=e, view_tag=t))
+        )
+    for _ in range(3):
+        a, e, t = generate_stealth_address(SL_URI, rnd.randrange(1, N))
+        items.append(
+            (True, StealthAnnouncement(stealth_address=a, ephemeral_public_key=e, view_tag=t))
+        )
+    rnd.shuffle(items)
+    anns = [a for _, a in items]
+    result = scan_announcements(anns, SL_VIEW, bytes.fromhex(SL_SPEND_PUB))
+    assert list(result.found) == [i for i, (mine, _) in enumerate(items) if mine]
+    assert result.malformed == ()
+    for i in result.found:
+        a = anns[i]
+        assert compute_stealth_key(a.stealth_address, a.ephemeral_public_key, SL_VIEW, SL_SPEND)
+
+
+def test_scan_announcements_reports_bad_records() -> None:
+    from locked_accounts.erc5564 import StealthAnnouncement, scan_announcements
+
+    a, e, t = generate_stealth_address(SL_URI, 31337)
+    good = StealthAnnouncement(stealth_address=a, ephemeral_public_key=e, view_tag=t)
+    off_curve = StealthAnnouncement(
+        stealth_address=a, ephemeral_public_key=b"\x02" + (5).to_bytes(32, "big"), view_tag=t
+    )
+    short = StealthAnnouncement(stealth_address=a, ephemeral_public_key=e[:32], view_tag=t)
+    bad_addr = StealthAnnouncement(stealth_address="0xnope", ephemeral_public_key=e, view_tag=t)
+    other, _, _ = generate_stealth_address(SL_URI, 31338)
+    tag_only = StealthAnnouncement(stealth_address=other, ephemeral_public_key=e, view_tag=t)
+    result = scan_announcements(
+        [off_curve, good, short, bad_addr, tag_only], SL_VIEW, bytes.fromhex(SL_SPEND_PUB)
+    )
+    assert result.found == (1,)
+    assert result.malformed == (0, 2, 3)
+    assert result.false_positives == 1
+    with pytest.raises(ParameterError):
+        scan_announcements([good], 0, bytes.fromhex(SL_SPEND_PUB))
