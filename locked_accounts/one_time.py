@@ -116,9 +116,8 @@ class _SecretScalar:
         return f"{type(self).__name__}(<redacted>)"
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
+        if not isinstance(other, _SecretScalar) or type(other) is not type(self):
             return NotImplemented
-        assert isinstance(other, _SecretScalar)
         return hmac.compare_digest(self.to_bytes(), other.to_bytes())
 
     __hash__ = None  # type: ignore[assignment]  # secrets are not hashable

@@ -13,8 +13,11 @@ The result is explicit about everything unusual:
 * ``false_positives``: outputs whose view tag matched but whose key did not.
 * ``malformed``: positions of records that do not decode (bad version, R off the curve ...).
 
-Input is either a sequence of :class:`~locked_accounts.one_time.Announcement` or the
-concatenation of their 72-byte encodings (the fast path: no Python object per record).
+Input is a sequence of :class:`~locked_accounts.one_time.Announcement`, the concatenation of
+their 72-byte encodings (no Python object per record), or a :class:`PreparedBatch` from
+:func:`prepare`: the same records with R stored uncompressed (``0x02 || 65-byte R || ser_32(i)
+|| tag || ser_P(P)``, 104 bytes), which spares the scanner the square root of decompressing R.
+Preparing is public work an indexer does once for every wallet.
 
 Multi-process scanning (``workers > 1``) splits the records into chunks for a process pool. The
 view secret is passed to the worker processes (it never leaves the machine, but it is copied
@@ -28,6 +31,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Final
 
 from coincurve._libsecp256k1 import ffi, lib
 from coincurve.context import GLOBAL_CONTEXT
@@ -57,7 +61,7 @@ __all__ = [
 _CTX = GLOBAL_CONTEXT.ctx
 _REC = ANNOUNCEMENT_LEN
 _PREP = ANNOUNCEMENT_LEN + 32
-PREPARED_VERSION = 2
+PREPARED_VERSION: Final = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
