@@ -24,6 +24,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
+from coincurve._libsecp256k1 import ffi, lib
+from coincurve.context import GLOBAL_CONTEXT
+
 from cryptocore.encoding import decode_scalar, expect_length
 from cryptocore.errors import EncodingError, InvalidSignature, ParameterError
 from cryptocore.hashing import tagged_hash
@@ -39,6 +42,7 @@ __all__ = [
 ]
 
 CONTEXT_STRING_TR: Final = b"FROST-secp256k1-SHA256-TR-v1"
+_CTX = GLOBAL_CONTEXT.ctx
 
 
 def _even(p: Point) -> tuple[Point, int]:
@@ -113,8 +117,25 @@ class TaprootCiphersuite(Ciphersuite):
         return R, z
 
     def verify(self, public_key: Point, message: bytes, R: Point, z: int) -> None:
-        """BIP340 Verify for any message length, with P = lift_x(x(public_key))."""
-        if public_key.is_identity or R.is_identity:
+        """BIP340 Verify for any message length, with P = lift_x(x(public_key)).
+
+        Runs libsecp256k1's ``secp256k1_schnorrsig_verify`` (the BIP340 reference algorithm:
+        e = int(hashBIP0340/challenge(r || x(P) || m)), R' = s·G - e·P, accept iff R' is finite
+        with even Y and x(R') = r); :func:`verify_reference` is the same check in Python.
+        """
+        if public_key.is_identity or R.is_identity or not 0 <= z < N:
+            raise InvalidSignature("signature does not verify")
+        xpk = ffi.new("secp256k1_xonly_pubkey *")
+        if not lib.secp256k1_xonly_pubkey_parse(_CTX, xpk, public_key.xonly()):
+            raise InvalidSignature("signature does not verify")  # pragma: no cover - valid Point
+        sig = R.xonly() + z.to_bytes(32, "big")
+        message = bytes(message)
+        if not lib.secp256k1_schnorrsig_verify(_CTX, sig, message, len(message), xpk):
+            raise InvalidSignature("signature does not verify")
+
+    def verify_reference(self, public_key: Point, message: bytes, R: Point, z: int) -> None:
+        """BIP340 Verify written out in Python over :class:`Point` (parity-tested)."""
+        if public_key.is_identity or R.is_identity or not 0 <= z < N:
             raise InvalidSignature("signature does not verify")
         p = _even(public_key)[0]
         r_even = _even(R)[0]

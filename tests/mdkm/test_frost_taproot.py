@@ -182,3 +182,23 @@ def test_signature_decoding_is_strict() -> None:
         tr.verify(bytes(31), b"m", sig)
     tr.verify(pub.group_public_key, b"m", sig)  # a 33-byte key of either parity works too
     tr.verify(-pub.group_public_key, b"m", sig)
+
+
+@given(st.data(), st.binary(max_size=70))
+def test_libsecp256k1_bip340_verify_matches_the_python_reference(
+    data: st.DataObject, msg: bytes
+) -> None:
+    pub, kps = keys(3, 2, data.draw(st.integers(0, 3)))
+    sig = bytearray(tr.sign_in_process(kps[:2], msg, rng=deterministic_rng(msg)))
+    if data.draw(st.booleans()):
+        sig[data.draw(st.integers(0, 63))] ^= data.draw(st.integers(1, 255))
+    suite = tr.FROST_SECP256K1_TR
+    outcomes = []
+    for check in (suite.verify, suite.verify_reference):
+        try:
+            R, z = suite.decode_signature(bytes(sig))
+            check(pub.group_public_key, msg, R, z)
+            outcomes.append(True)
+        except (InvalidSignature, EncodingError):
+            outcomes.append(False)
+    assert outcomes[0] == outcomes[1]
