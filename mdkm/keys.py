@@ -98,12 +98,17 @@ class PublicKeyPackage:
         pk_b, off = read_exact(data, off, g.element_length, "public key package")
         n_b, off = read_exact(data, off, 4, "public key package")
         shares: dict[int, Any] = {}
+        last = 0
         for _ in range(int.from_bytes(n_b, "big")):
             i_b, off = read_exact(data, off, g.scalar_length, "public key package")
             p_b, off = read_exact(data, off, g.element_length, "public key package")
             i = decode_scalar(i_b, g.order, g.scalar_length, what="identifier", nonzero=True)
-            if i in shares:
-                raise EncodingError("public key package: duplicate identifier")
+            # canonical: to_bytes writes identifiers sorted, so only ascending order decodes
+            if i <= last:
+                raise EncodingError(
+                    "public key package: identifiers not strictly ascending (or duplicated)"
+                )
+            last = i
             shares[i] = g.decode(p_b)
         if off != len(data):
             raise EncodingError("public key package: trailing bytes")

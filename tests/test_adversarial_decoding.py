@@ -1,0 +1,1179 @@
+"""Adversarial decoding across every package: bad bytes raise a CryptoError, nothing else.
+
+The project's standard: every public value type and wire message has a canonical
+``to_bytes``/``from_bytes`` (or ``decode``/``encode``, ``from_json``/``to_json``, ...). For any
+input a decoder either
+
+* returns a value whose re-encoding is exactly the input (canonical: one value, one encoding), or
+* raises an instance of :class:`cryptocore.errors.CryptoError`
+
+and never leaks ``IndexError``, ``KeyError``, ``struct.error``, ``TypeError``,
+``OverflowError``, ``UnicodeDecodeError``, ``RecursionError``, numpy or binding exceptions, or
+returns a silent ``False``.
+
+Each decoder below is a :class:`Codec` with valid seed encodings built with the real APIs and a
+deterministic rng. Hypothesis feeds (a) random bytes, (b) seeds with one bit flipped, truncated,
+extended or with a byte overwritten, (c) seeds with edge values spliced in (scalars n, n+1,
+2^256-1, x = p, identity encodings, hybrid 0x06/0x07 and uncompressed 0x04 prefixes, BLS
+infinity and flag variants). A deterministic sweep replaces every candidate point position of
+every seed with each edge point encoding. The ``slow`` variants run many more examples.
+
+Verification functions that take bytes (BIP340, BLS, FROST, CLSAG, ECDSA) must raise a
+CryptoError for garbage: they never return a boolean.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cryptocore.errors import CryptoError
+from cryptocore.rng import deterministic_rng
+from cryptocore.secp256k1 import G, N, P, Point
+
+# ------------------------------------------------------------------------------ edge values
+_BLS_P = int(
+    "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab",
+    16,
+)
+_BLS_R = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+
+
+def _b32(v: int) -> bytes:
+    return v.to_bytes(32, "big")
+
+
+_GX, _GY = G.affine()
+#: 32-byte scalar / field-element edges
+SCALAR_EDGES: tuple[bytes, ...] = (
+    bytes(32),
+    _b32(1),
+    _b32(N - 1),
+    _b32(N),
+    _b32(N + 1),
+    _b32(P - 1),
+    _b32(P),
+    _b32(P + 1),
+    _b32(2**256 - 1),
+    _b32(_BLS_R),
+    _b32(_BLS_R - 1),
+)
+#: 33-byte secp256k1 point edges (compressed length, so that length checks do not catch them)
+POINT33_EDGES: tuple[bytes, ...] = (
+    bytes(33),  # "identity" as zeros
+    b"\x02" + _b32(P),  # x = p
+    b"\x03" + _b32(P + 1),
+    b"\x02" + _b32(2**256 - 1),
+    b"\x03" + bytes(32),  # x = 0 is not on the curve (0^3 + 7 is not a square)
+    b"\x02" + _b32(5),  # x = 5: 5^3 + 7 = 132, not a square mod p
+    b"\x04" + _b32(_GX),  # compressed x with the uncompressed prefix
+    b"\x06" + _b32(_GX),
+    b"\x07" + _b32(_GX),
+    b"\x05" + _b32(_GX),
+    b"\xff" * 33,
+)
+#: other lengths: identity 0x00, uncompressed, hybrid, BLS infinity and flag variants
+OTHER_EDGES: tuple[bytes, ...] = (
+    b"",
+    b"\x00",
+    b"\x04" + _b32(_GX) + _b32(_GY),
+    b"\x06" + _b32(_GX) + _b32(_GY),
+    b"\x07" + _b32(_GX) + _b32(_GY),
+    b"\x04" + bytes(64),
+    _b32(_GX),  # x-only
+    _b32(P),
+    b"\xc0" + bytes(47),  # BLS G1 infinity
+    b"\xe0" + bytes(47),  # infinity with the sign bit
+    b"\x40" + bytes(47),  # infinity without the compression bit
+    b"\xc0" + bytes(46) + b"\x01",  # non-canonical infinity
+    b"\x80" + bytes(47),  # x = 0
+    bytes([0x80 | (_BLS_P >> 376)]) + (_BLS_P & ((1 << 376) - 1)).to_bytes(47, "big"),  # x = p
+    b"\xc0" + bytes(95),  # BLS G2 infinity
+    b"\xa0" + bytes(95),
+    b"\x80" + bytes(47) + _BLS_P.to_bytes(48, "big"),  # G2 x.c0 = p
+    b"\xff" * 48,
+    b"\xff" * 96,
+    b"\x00" * 4,
+    b"\xff" * 4,
+    b"\xff" * 8,
+    b"\x00\x00\x00\x00\x00\x00\x00\x00",
+)
+ALL_EDGES: tuple[bytes, ...] = SCALAR_EDGES + POINT33_EDGES + OTHER_EDGES
+
+
+# ------------------------------------------------------------------------------ codecs
+@dataclass(frozen=True)
+class Codec:
+    """A decoder, its inverse and valid seeds.
+
+    ``canonical(data, value)`` returns what the re-encoding must equal (default: ``data``);
+    ``kind`` is "bytes" or "str" (str codecs are fuzzed with text and with latin-1 mutations).
+    """
+
+    name: str
+    decode: Callable[[Any], Any]
+    encode: Callable[[Any], Any]
+    seeds: Callable[[], Sequence[Any]]
+    kind: str = "bytes"
+    canonical: Callable[[Any, Any], Any] | None = None
+    max_random: int = 400
+    marks: tuple[Any, ...] = field(default=())
+
+
+def _rng(label: str) -> Callable[[int], bytes]:
+    return deterministic_rng(b"adversarial-decoding/" + label.encode())
+
+
+# --- shared key material (built once) ----------------------------------------------------
+@functools.cache
+def _secp_keys() -> tuple[Any, list[Any]]:
+    from mdkm.dealer import trusted_dealer_keygen
+
+    return trusted_dealer_keygen(3, 2, "secp256k1", rng=_rng("secp"))
+
+
+@functools.cache
+def _bls_keys() -> tuple[Any, list[Any]]:
+    from mdkm.dealer import trusted_dealer_keygen
+
+    return trusted_dealer_keygen(3, 2, "bls12_381", rng=_rng("bls"))
+
+
+_SID = bytes(range(32))
+
+
+# --- cryptocore --------------------------------------------------------------------------
+def _point_seeds() -> list[bytes]:
+    return [G.to_bytes(), (-G).to_bytes(), Point.base_mul(12345).to_bytes()]
+
+
+def _uncompressed_seeds() -> list[bytes]:
+    return [Point.base_mul(k).to_bytes_uncompressed() for k in (1, 7, N - 1)]
+
+
+def _xonly_seeds() -> list[bytes]:
+    return [Point.base_mul(k).xonly() for k in (1, 7, 99)]
+
+
+def _g1_seeds() -> list[bytes]:
+    from cryptocore.bls12_381 import G1Point
+
+    return [G1Point.generator().to_bytes(), (G1Point.generator() * 5).to_bytes()]
+
+
+def _g2_seeds() -> list[bytes]:
+    from cryptocore.bls12_381 import G2Point
+
+    return [G2Point.generator().to_bytes(), (G2Point.generator() * 5).to_bytes()]
+
+
+def _g1_decode(data: bytes) -> Any:
+    from cryptocore.bls12_381 import G1Point
+
+    return G1Point.from_bytes(data)
+
+
+def _g1_decode_id(data: bytes) -> Any:
+    from cryptocore.bls12_381 import G1Point
+
+    return G1Point.from_bytes(data, allow_identity=True)
+
+
+def _g2_decode(data: bytes) -> Any:
+    from cryptocore.bls12_381 import G2Point
+
+    return G2Point.from_bytes(data)
+
+
+def _g2_decode_id(data: bytes) -> Any:
+    from cryptocore.bls12_381 import G2Point
+
+    return G2Point.from_bytes(data, allow_identity=True)
+
+
+def _scalar_decode(data: bytes) -> int:
+    from cryptocore.encoding import decode_scalar
+
+    return decode_scalar(data, N, nonzero=True)
+
+
+def _bech32_decode(s: str) -> Any:
+    from cryptocore.bech32 import bech32_decode
+
+    return bech32_decode(s, limit=1023)
+
+
+def _bech32_encode(v: Any) -> str:
+    from cryptocore.bech32 import bech32_encode
+
+    hrp, data, spec = v
+    return bech32_encode(hrp, data, spec, limit=1023)
+
+
+def _bech32_seeds() -> list[str]:
+    from cryptocore.bech32 import Encoding, bech32_encode, convertbits
+
+    data = convertbits(bytes(range(40)), 8, 5, True)
+    return [
+        bech32_encode("bc", [0, *data[:32]], Encoding.BECH32),
+        bech32_encode("tb", [1, *data], Encoding.BECH32M),
+    ]
+
+
+_SEGWIT_HRP = "bc"
+
+
+def _segwit_decode(s: str) -> Any:
+    from cryptocore.bech32 import decode_segwit_address
+
+    return decode_segwit_address(_SEGWIT_HRP, s)
+
+
+def _segwit_encode(v: Any) -> str:
+    from cryptocore.bech32 import encode_segwit_address
+
+    return encode_segwit_address(_SEGWIT_HRP, v[0], v[1])
+
+
+def _segwit_seeds() -> list[str]:
+    from cryptocore.bech32 import encode_segwit_address
+
+    return [
+        encode_segwit_address("bc", 0, bytes(range(20))),
+        encode_segwit_address("bc", 0, bytes(range(32))),
+        encode_segwit_address("bc", 1, G.xonly()),
+    ]
+
+
+# --- mdkm keys ---------------------------------------------------------------------------
+def _pkp_seeds() -> list[bytes]:
+    return [_secp_keys()[0].to_bytes(), _bls_keys()[0].to_bytes()]
+
+
+def _pkp_decode(data: bytes) -> Any:
+    from mdkm.keys import PublicKeyPackage
+
+    return PublicKeyPackage.from_bytes(data)
+
+
+def _kp_seeds() -> list[bytes]:
+    return [_secp_keys()[1][0].to_bytes(), _bls_keys()[1][1].to_bytes()]
+
+
+def _kp_decode(data: bytes) -> Any:
+    from mdkm.keys import KeyPackage
+
+    return KeyPackage.from_bytes(data)
+
+
+# --- FROST --------------------------------------------------------------------------------
+@functools.cache
+def _frost_material() -> dict[str, Any]:
+    from mdkm import frost, frost_taproot
+
+    pub, kps = _secp_keys()
+    rng = _rng("frost")
+    n1, c1 = frost.commit(kps[0], rng)
+    n2, c2 = frost.commit(kps[1], rng)
+    pkg = frost.SigningPackage(commitments={1: c1, 2: c2}, message=b"adversarial")
+    s1 = frost.sign(pkg, n1, kps[0])
+    s2 = frost.sign(pkg, n2, kps[1])
+    sig = frost.aggregate(pkg, {1: s1, 2: s2}, pub)
+    tr_sig = frost_taproot.sign_in_process(kps[:2], b"adversarial", rng=rng)
+    _tn, tc = frost_taproot.commit(kps[0], rng)
+    return {
+        "commitments": [c1.to_bytes(), c2.to_bytes(), tc.to_bytes()],
+        "package": [pkg.to_bytes()],
+        "share": [s1.to_bytes(), s2.to_bytes()],
+        "signature": [sig.to_bytes()],
+        "tr_signature": [bytes(tr_sig)],
+        "pub": pub,
+    }
+
+
+def _frost_signature_decode(data: bytes) -> Any:
+    from mdkm.frost import Signature
+
+    return Signature.from_bytes(data)
+
+
+def _frost_tr_signature_decode(data: bytes) -> Any:
+    from mdkm.frost import Signature
+    from mdkm.frost_taproot import FROST_SECP256K1_TR
+
+    return Signature.from_bytes(data, FROST_SECP256K1_TR)
+
+
+def _frost_msg_seeds() -> list[bytes]:
+    from mdkm.frost.ciphersuite import FROST_SECP256K1_SHA256
+    from mdkm.frost.session import MessageType, encode_message
+
+    m = _frost_material()
+    return [
+        encode_message(FROST_SECP256K1_SHA256, MessageType.COMMIT_REQUEST, _SID),
+        encode_message(FROST_SECP256K1_SHA256, MessageType.COMMITMENTS, _SID, m["commitments"][0]),
+        encode_message(FROST_SECP256K1_SHA256, MessageType.SIGNATURE_SHARE, _SID, m["share"][0]),
+    ]
+
+
+def _frost_msg_decode(data: bytes) -> Any:
+    from mdkm.frost.session import decode_message
+
+    return decode_message(data)
+
+
+def _frost_msg_encode(v: Any) -> bytes:
+    from mdkm.frost.session import encode_message
+
+    return encode_message(*v)
+
+
+# --- DKG ----------------------------------------------------------------------------------
+@functools.cache
+def _frost_dkg_material() -> dict[str, list[bytes]]:
+    from mdkm.dkg import frost_dkg
+
+    out: dict[str, list[bytes]] = {"r1": [], "r2": [], "s1": [], "s2": []}
+    for suite in ("secp256k1", "secp256k1-tr"):
+        rng = _rng("dkg-" + suite)
+        parts = {i: frost_dkg.part1(i, 3, 2, rng, suite=suite) for i in (1, 2, 3)}
+        r1 = {i: p[1] for i, p in parts.items()}
+        sec2, r2 = frost_dkg.part2(parts[1][0], {j: r1[j] for j in (2, 3)})
+        out["r1"].append(r1[1].to_bytes())
+        out["r2"].append(r2[2].to_bytes())
+        out["s1"].append(parts[1][0].to_bytes())
+        out["s2"].append(sec2.to_bytes())
+    return out
+
+
+def _dkg_decoder(name: str) -> Callable[[bytes], Any]:
+    def decode(data: bytes) -> Any:
+        from mdkm.dkg import frost_dkg
+
+        return getattr(frost_dkg, name).from_bytes(data)
+
+    return decode
+
+
+@functools.cache
+def _gjkr_seeds() -> list[bytes]:
+    from cryptocore.group import get_group
+    from mdkm.dkg.messages import DkgMessage, Kind, Reveal, ciphertext_length
+
+    out = []
+    for group in ("secp256k1", "bls12_381"):
+        g = get_group(group)
+        pts = (g.base_mul(3), g.base_mul(4))
+        clen = ciphertext_length(g)
+        rev = (Reveal(who=1, share=5, blinding=6), Reveal(who=3, share=0, blinding=g.order - 1))
+        msgs = [
+            DkgMessage(
+                group=group,
+                kind=Kind.DEAL,
+                session_id=_SID,
+                sender=2,
+                points=pts,
+                ciphertexts=(bytes(clen), b"\xab" * clen),
+            ),
+            DkgMessage(group=group, kind=Kind.COMPLAINT, session_id=_SID, sender=1, accused=(2, 3)),
+            DkgMessage(group=group, kind=Kind.JUSTIFY, session_id=_SID, sender=2, reveals=rev),
+            DkgMessage(group=group, kind=Kind.EXTRACT, session_id=_SID, sender=3, points=pts),
+        ]
+        out += [m.to_bytes() for m in msgs]
+    return out
+
+
+def _gjkr_decode(data: bytes) -> Any:
+    from mdkm.dkg.messages import decode_message
+
+    return decode_message(data)
+
+
+def _identity_key_decode(data: bytes) -> Any:
+    from mdkm.dkg.channel import IdentityKey
+
+    return IdentityKey.from_bytes(data)
+
+
+# --- threshold ECDSA ------------------------------------------------------------------------
+@functools.cache
+def _ecdsa_material() -> dict[str, list[bytes]]:
+    from mdkm.ecdsa.proofs import ProductProof
+    from mdkm.ecdsa.protocol import ProductShare, SignatureShare, presign_deal
+
+    _pub, kps = _secp_keys()
+    dealing, shares, _sec = presign_deal(kps[0], [1, 2, 3], _SID, _rng("ecdsa"))
+    proof = ProductProof(c=1, s_u=2, s_ub=N - 1, s_z=0, s_zb=12345)
+    return {
+        "dealing": [dealing.to_bytes()],
+        "private": [shares[2].to_bytes(), shares[3].to_bytes()],
+        "product": [ProductShare(session_id=_SID, signer=2, value=7, proof=proof).to_bytes()],
+        "sigshare": [SignatureShare(session_id=_SID, signer=3, value=0, proof=proof).to_bytes()],
+        "proof": [proof.to_bytes()],
+    }
+
+
+def _ecdsa_decoder(module: str, name: str) -> Callable[[bytes], Any]:
+    def decode(data: bytes) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name).from_bytes(data)
+
+    return decode
+
+
+# --- BLS ----------------------------------------------------------------------------------
+def _bls_share_seeds() -> list[bytes]:
+    from mdkm.bls.threshold import sign_share
+
+    _pub, kps = _bls_keys()
+    return [sign_share(kps[0], b"adversarial", rng=_rng("bls-share")).to_bytes()]
+
+
+def _bls_share_decode(data: bytes) -> Any:
+    from mdkm.bls.threshold import SignatureShare
+
+    return SignatureShare.from_bytes(data)
+
+
+# --- ring signatures ------------------------------------------------------------------------
+@functools.cache
+def _ring_material() -> dict[str, Any]:
+    from ringsig.clsag import RingSignature, sign
+    from ringsig.keys import SigningKey
+
+    rng = _rng("ring")
+    keys = [SigningKey.generate(rng) for _ in range(3)]
+    ring = [k.public_key for k in keys]
+    sig = sign(b"adversarial", ring, keys[1], rng)
+    two = RingSignature(
+        challenge=5,
+        responses=(1, 0),
+        key_image=keys[0].key_image,
+        aux_image=keys[2].public_key,
+    )
+    return {
+        "ring": ring,
+        "sigs": [sig.to_bytes(), two.to_bytes()],
+        "images": [k.key_image for k in keys],
+    }
+
+
+def _ring_sig_decode(data: bytes) -> Any:
+    from ringsig.clsag import RingSignature
+
+    return RingSignature.from_bytes(data)
+
+
+def _key_image_decode(data: bytes) -> Any:
+    from ringsig.key_image import KeyImage
+
+    return KeyImage.from_bytes(data)
+
+
+# --- locked accounts ----------------------------------------------------------------------
+@functools.cache
+def _one_time_material() -> dict[str, list[bytes]]:
+    from locked_accounts.one_time import AccountKeys, send
+
+    rng = _rng("one-time")
+    keys = AccountKeys.generate(rng)
+    meta = keys.meta_address()
+    ann = send(meta, index=7, rng=rng)
+    ann2 = send(meta, index=2**32 - 1, rng=rng)
+    return {
+        "meta": [meta.to_bytes()],
+        "ann": [ann.to_bytes(), ann2.to_bytes()],
+        "secret": [keys.view_key.to_bytes(), keys.spend_key.to_bytes(), _b32(N - 1)],
+    }
+
+
+def _one_time_decoder(name: str) -> Callable[[bytes], Any]:
+    def decode(data: bytes) -> Any:
+        from locked_accounts import one_time
+
+        return getattr(one_time, name).from_bytes(data)
+
+    return decode
+
+
+def _stealth_decode(data: bytes) -> Any:
+    from locked_accounts.erc5564 import StealthMetaAddress
+
+    return StealthMetaAddress.from_bytes(data)
+
+
+def _stealth_canonical(data: bytes, value: Any) -> bytes:
+    # ERC-5564: a 33-byte meta-address uses one key for both roles (re-encoded as 66 bytes)
+    return data + data if len(data) == 33 else data
+
+
+def _stealth_seeds() -> list[bytes]:
+    return [Point.base_mul(5).to_bytes() + Point.base_mul(6).to_bytes(), G.to_bytes()]
+
+
+def _stealth_uri_decode(s: str) -> Any:
+    from locked_accounts.erc5564 import StealthMetaAddress
+
+    return StealthMetaAddress.from_uri(s)
+
+
+def _stealth_uri_canonical(s: str, value: Any) -> str:
+    # hex digits are case-insensitive; the 33-byte form re-encodes as 66 bytes
+    prefix, _, keys = s.rpartition(":0x")
+    keys = keys.lower()
+    if len(keys) == 66:
+        keys = keys + keys
+    return f"{prefix}:0x{keys}"
+
+
+def _stealth_uri_seeds() -> list[str]:
+    from locked_accounts.erc5564 import stealth_meta_address
+
+    return [stealth_meta_address(5, 6), stealth_meta_address(7, 8, chain="base-sepolia")]
+
+
+def _sp_decode(s: str) -> Any:
+    from locked_accounts.bip352 import SilentPaymentAddress
+
+    return SilentPaymentAddress.decode(s)
+
+
+def _sp_canonical(s: str, value: Any) -> str | None:
+    # BIP352 "Versions": v1..v30 addresses are read as their first 66 bytes (forward
+    # compatibility); only v0 has to round-trip.
+    return s.lower() if s.lower()[s.lower().rfind("1") + 1] == "q" else None
+
+
+def _sp_seeds() -> list[str]:
+    from locked_accounts.bip352 import SilentPaymentAddress
+
+    a = SilentPaymentAddress(scan_public=Point.base_mul(3), spend_public=Point.base_mul(4))
+    b = SilentPaymentAddress(scan_public=Point.base_mul(5), spend_public=G, hrp="tsp")
+    return [a.encode(), b.encode()]
+
+
+def _witness_decode(data: bytes) -> Any:
+    from locked_accounts.bip352 import parse_witness
+
+    return parse_witness(data)
+
+
+def _witness_encode(items: Sequence[bytes]) -> bytes:
+    def cs(n: int) -> bytes:
+        if n < 0xFD:
+            return bytes([n])
+        if n <= 0xFFFF:
+            return b"\xfd" + n.to_bytes(2, "little")
+        if n <= 0xFFFFFFFF:
+            return b"\xfe" + n.to_bytes(4, "little")
+        return b"\xff" + n.to_bytes(8, "little")
+
+    return cs(len(items)) + b"".join(cs(len(i)) + i for i in items)
+
+
+def _eth_decode(s: str) -> Any:
+    from locked_accounts.addresses import parse_ethereum_address
+
+    return parse_ethereum_address(s)
+
+
+def _eth_canonical(s: str, value: Any) -> None:
+    return None  # lowercase, uppercase and EIP-55 forms are all accepted (EIP-55)
+
+
+def _eth_seeds() -> list[str]:
+    from locked_accounts.addresses import ethereum_address
+
+    return [ethereum_address(Point.base_mul(9)), "0x" + "ab" * 20]
+
+
+@functools.cache
+def _record_seeds() -> list[str]:
+    from locked_accounts.locked import AccountRecord
+
+    pub, _ = _secp_keys()
+    return [
+        AccountRecord(public_key_package=pub, epoch=3, network="testnet").to_json(),
+        json.dumps(json.loads(AccountRecord(public_key_package=pub, epoch=0).to_json())),
+    ]
+
+
+def _record_decode(s: str) -> Any:
+    from locked_accounts.locked import AccountRecord
+
+    return AccountRecord.from_json(s)
+
+
+def _record_canonical(s: str, value: Any) -> None:
+    return None  # JSON whitespace and key order are free; the value round trip is checked
+
+
+def _record_encode(v: Any) -> str:
+    from locked_accounts.locked import AccountRecord
+
+    text: str = v.to_json()
+    assert AccountRecord.from_json(text) == v
+    return text
+
+
+# --- BFT ----------------------------------------------------------------------------------
+@functools.cache
+def _bft_material() -> dict[str, list[bytes]]:
+    from bft.batch import encode_batch
+    from bft.messages import Proposal, SyncInfo, SyncRequest, SyncResponse, Timeout, Vote
+    from bft.store import SafetyState
+    from bft.types import Block, QuorumCert, TimeoutCert, genesis_block
+
+    gen = genesis_block()
+
+    def qc(view: int, h: bytes = b"\x11" * 32) -> QuorumCert:
+        return QuorumCert(epoch=0, view=view, block_hash=h, signature=bytes([view % 256]) * 96)
+
+    b = Block(
+        epoch=0,
+        view=3,
+        height=1,
+        parent=gen.hash,
+        proposer=1,
+        justify=qc(2, gen.hash),
+        payload=encode_batch([b"a", b"bc"]),
+    )
+    tc = TimeoutCert(epoch=0, view=1, signature=b"\x05" * 96)
+    b2 = Block(epoch=0, view=2, height=1, parent=gen.hash, proposer=2, justify=qc(0, gen.hash))
+    msgs = [
+        Proposal(block=b),
+        Proposal(block=b2, tc=tc),
+        Vote(epoch=0, view=3, block_hash=b.hash, share=b"s" * 32),
+        Timeout(epoch=1, view=9, high_qc=qc(4), share=b"x" * 96),
+        SyncRequest(block_hash=b.hash, count=7),
+        SyncResponse(blocks=(b,)),
+        SyncInfo(high_qc=qc(5), tc=tc),
+    ]
+    return {
+        "msgs": [m.to_bytes() for m in msgs],
+        "qc": [qc(4).to_bytes()],
+        "tc": [tc.to_bytes()],
+        "block": [b.to_bytes(), b2.to_bytes()],
+        "safety": [
+            SafetyState(
+                epoch=1, view=5, last_voted_view=4, locked_qc=qc(3), high_qc=qc(4)
+            ).to_bytes()
+        ],
+        "batch": [encode_batch([b"a", b"bc", b""]), encode_batch([bytes(40)])],
+    }
+
+
+def _bft_decoder(module: str, name: str) -> Callable[[bytes], Any]:
+    def decode(data: bytes) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name).from_bytes(data)
+
+    return decode
+
+
+def _bft_msg_decode(data: bytes) -> Any:
+    from bft.messages import decode
+
+    return decode(data)
+
+
+def _batch_decode(data: bytes) -> Any:
+    from bft.batch import decode_batch
+
+    return decode_batch(data)
+
+
+def _batch_encode(txs: list[bytes]) -> bytes:
+    from bft.batch import encode_batch
+
+    return encode_batch(txs)
+
+
+# --- attestations -------------------------------------------------------------------------
+@functools.cache
+def _attestation_seeds() -> list[bytes]:
+    from attestations.properties import LossBound, Reexecution, TopKAgreement
+    from attestations.receipt import Attestation
+    from cryptocore.bls12_381 import G2Point
+
+    sig = G2Point.generator().to_bytes()
+    out = []
+    for i, check in enumerate((Reexecution(1e-6, 1e-3), TopKAgreement(3), LossBound(0.25, "mse"))):
+        att = Attestation(
+            request_id=bytes([i]) * 32,
+            model_commitment=b"\x01" * 32,
+            input_hash=b"\x02" * 32,
+            output_hash=b"\x03" * 32,
+            check=check,
+            verdict=i % 2 == 0,
+            epoch=i,
+            expiry=2**40,
+            nonce=b"\x04" * 32,
+            signature=sig,
+        )
+        out.append(att.to_bytes())
+    return out
+
+
+def _attestation_decode(data: bytes) -> Any:
+    from attestations.receipt import Attestation
+
+    return Attestation.from_bytes(data)
+
+
+def _attestation_unsigned_decode(data: bytes) -> Any:
+    from attestations.receipt import Attestation
+
+    return Attestation.from_bytes(data, signed=False)
+
+
+def _array_decode(data: bytes) -> Any:
+    from attestations.model import decode_array
+
+    return decode_array(data)
+
+
+def _array_encode(a: Any) -> bytes:
+    from attestations.model import encode_array
+
+    return encode_array(a)
+
+
+def _array_seeds() -> list[bytes]:
+    import numpy as np
+
+    from attestations.model import encode_array
+
+    return [
+        encode_array(np.arange(6, dtype=np.float64).reshape(2, 3)),
+        encode_array(np.float32(1.5)),
+        encode_array(np.zeros((0, 4), dtype=np.float32)),
+    ]
+
+
+def _to_bytes(v: Any) -> Any:
+    return v.to_bytes()
+
+
+CODECS: tuple[Codec, ...] = (
+    # cryptocore
+    Codec("secp256k1.Point", Point.from_bytes, _to_bytes, _point_seeds),
+    Codec(
+        "secp256k1.Point.uncompressed",
+        Point.from_bytes_uncompressed,
+        lambda p: p.to_bytes_uncompressed(),
+        _uncompressed_seeds,
+    ),
+    Codec("secp256k1.Point.xonly", Point.from_xonly, lambda p: p.xonly(), _xonly_seeds),
+    Codec("bls12_381.G1Point", _g1_decode, _to_bytes, _g1_seeds),
+    Codec("bls12_381.G1Point.allow_identity", _g1_decode_id, _to_bytes, _g1_seeds),
+    Codec("bls12_381.G2Point", _g2_decode, _to_bytes, _g2_seeds),
+    Codec("bls12_381.G2Point.allow_identity", _g2_decode_id, _to_bytes, _g2_seeds),
+    Codec("encoding.decode_scalar", _scalar_decode, _b32, lambda: [_b32(1), _b32(N - 1)]),
+    Codec("bech32", _bech32_decode, _bech32_encode, _bech32_seeds, "str", lambda s, v: s.lower()),
+    Codec(
+        "bech32.segwit",
+        _segwit_decode,
+        _segwit_encode,
+        _segwit_seeds,
+        "str",
+        lambda s, v: s.lower(),
+    ),
+    # mdkm
+    Codec("mdkm.PublicKeyPackage", _pkp_decode, _to_bytes, _pkp_seeds),
+    Codec("mdkm.KeyPackage", _kp_decode, _to_bytes, _kp_seeds),
+    Codec(
+        "frost.SigningCommitments",
+        _ecdsa_decoder("mdkm.frost", "SigningCommitments"),
+        _to_bytes,
+        lambda: _frost_material()["commitments"],
+    ),
+    Codec(
+        "frost.SigningPackage",
+        _ecdsa_decoder("mdkm.frost", "SigningPackage"),
+        _to_bytes,
+        lambda: _frost_material()["package"],
+    ),
+    Codec(
+        "frost.SignatureShare",
+        _ecdsa_decoder("mdkm.frost", "SignatureShare"),
+        _to_bytes,
+        lambda: _frost_material()["share"],
+    ),
+    Codec(
+        "frost.Signature",
+        _frost_signature_decode,
+        _to_bytes,
+        lambda: _frost_material()["signature"],
+    ),
+    Codec(
+        "frost_taproot.Signature",
+        _frost_tr_signature_decode,
+        _to_bytes,
+        lambda: _frost_material()["tr_signature"],
+    ),
+    Codec("frost.session.message", _frost_msg_decode, _frost_msg_encode, _frost_msg_seeds),
+    Codec(
+        "dkg.Round1Package",
+        _dkg_decoder("Round1Package"),
+        _to_bytes,
+        lambda: _frost_dkg_material()["r1"],
+    ),
+    Codec(
+        "dkg.Round2Package",
+        _dkg_decoder("Round2Package"),
+        _to_bytes,
+        lambda: _frost_dkg_material()["r2"],
+    ),
+    Codec(
+        "dkg.Round1SecretPackage",
+        _dkg_decoder("Round1SecretPackage"),
+        _to_bytes,
+        lambda: _frost_dkg_material()["s1"],
+    ),
+    Codec(
+        "dkg.Round2SecretPackage",
+        _dkg_decoder("Round2SecretPackage"),
+        _to_bytes,
+        lambda: _frost_dkg_material()["s2"],
+    ),
+    Codec("dkg.gjkr.DkgMessage", _gjkr_decode, _to_bytes, _gjkr_seeds),
+    Codec("dkg.IdentityKey", _identity_key_decode, _to_bytes, lambda: [_b32(7), _b32(N - 1)]),
+    Codec(
+        "ecdsa.PresignDealing",
+        _ecdsa_decoder("mdkm.ecdsa.protocol", "PresignDealing"),
+        _to_bytes,
+        lambda: _ecdsa_material()["dealing"],
+    ),
+    Codec(
+        "ecdsa.PrivateShares",
+        _ecdsa_decoder("mdkm.ecdsa.protocol", "PrivateShares"),
+        _to_bytes,
+        lambda: _ecdsa_material()["private"],
+    ),
+    Codec(
+        "ecdsa.ProductShare",
+        _ecdsa_decoder("mdkm.ecdsa.protocol", "ProductShare"),
+        _to_bytes,
+        lambda: _ecdsa_material()["product"],
+    ),
+    Codec(
+        "ecdsa.SignatureShare",
+        _ecdsa_decoder("mdkm.ecdsa.protocol", "SignatureShare"),
+        _to_bytes,
+        lambda: _ecdsa_material()["sigshare"],
+    ),
+    Codec(
+        "ecdsa.ProductProof",
+        _ecdsa_decoder("mdkm.ecdsa.proofs", "ProductProof"),
+        _to_bytes,
+        lambda: _ecdsa_material()["proof"],
+    ),
+    Codec("bls.threshold.SignatureShare", _bls_share_decode, _to_bytes, _bls_share_seeds),
+    # ringsig
+    Codec("ringsig.RingSignature", _ring_sig_decode, _to_bytes, lambda: _ring_material()["sigs"]),
+    Codec("ringsig.KeyImage", _key_image_decode, _to_bytes, lambda: _ring_material()["images"]),
+    # locked accounts
+    Codec(
+        "one_time.MetaAddress",
+        _one_time_decoder("MetaAddress"),
+        _to_bytes,
+        lambda: _one_time_material()["meta"],
+    ),
+    Codec(
+        "one_time.Announcement",
+        _one_time_decoder("Announcement"),
+        _to_bytes,
+        lambda: _one_time_material()["ann"],
+    ),
+    Codec(
+        "one_time.SpendKey",
+        _one_time_decoder("SpendKey"),
+        _to_bytes,
+        lambda: _one_time_material()["secret"],
+    ),
+    Codec(
+        "one_time.ViewKey",
+        _one_time_decoder("ViewKey"),
+        _to_bytes,
+        lambda: _one_time_material()["secret"],
+    ),
+    Codec(
+        "one_time.OneTimeSecret",
+        _one_time_decoder("OneTimeSecret"),
+        _to_bytes,
+        lambda: _one_time_material()["secret"],
+    ),
+    Codec(
+        "erc5564.StealthMetaAddress",
+        _stealth_decode,
+        _to_bytes,
+        _stealth_seeds,
+        canonical=_stealth_canonical,
+    ),
+    Codec(
+        "erc5564.StealthMetaAddress.uri",
+        _stealth_uri_decode,
+        lambda v: v.to_uri(),
+        _stealth_uri_seeds,
+        "str",
+        _stealth_uri_canonical,
+    ),
+    Codec(
+        "bip352.SilentPaymentAddress",
+        _sp_decode,
+        lambda v: v.encode(),
+        _sp_seeds,
+        "str",
+        _sp_canonical,
+    ),
+    Codec(
+        "bip352.parse_witness",
+        _witness_decode,
+        _witness_encode,
+        lambda: [_witness_encode([b"\x01" * 71, G.to_bytes()]), _witness_encode([])],
+    ),
+    Codec("addresses.ethereum", _eth_decode, lambda v: v, _eth_seeds, "str", _eth_canonical),
+    Codec(
+        "locked.AccountRecord.json",
+        _record_decode,
+        _record_encode,
+        _record_seeds,
+        "str",
+        _record_canonical,
+        max_random=200,
+    ),
+    # bft
+    Codec("bft.messages", _bft_msg_decode, _to_bytes, lambda: _bft_material()["msgs"]),
+    Codec(
+        "bft.QuorumCert",
+        _bft_decoder("bft.types", "QuorumCert"),
+        _to_bytes,
+        lambda: _bft_material()["qc"],
+    ),
+    Codec(
+        "bft.TimeoutCert",
+        _bft_decoder("bft.types", "TimeoutCert"),
+        _to_bytes,
+        lambda: _bft_material()["tc"],
+    ),
+    Codec(
+        "bft.Block",
+        _bft_decoder("bft.types", "Block"),
+        _to_bytes,
+        lambda: _bft_material()["block"],
+    ),
+    Codec(
+        "bft.SafetyState",
+        _bft_decoder("bft.store", "SafetyState"),
+        _to_bytes,
+        lambda: _bft_material()["safety"],
+    ),
+    Codec("bft.batch", _batch_decode, _batch_encode, lambda: _bft_material()["batch"]),
+    # attestations
+    Codec("attestations.Attestation", _attestation_decode, _to_bytes, _attestation_seeds),
+    Codec(
+        "attestations.Attestation.unsigned",
+        _attestation_unsigned_decode,
+        lambda a: a.body(),
+        lambda: [s[:-96] for s in _attestation_seeds()],
+    ),
+    Codec("attestations.decode_array", _array_decode, _array_encode, _array_seeds),
+)
+
+_BY_NAME = {c.name: c for c in CODECS}
+assert len(_BY_NAME) == len(CODECS)
+
+
+def _params(names: Sequence[str] | None = None) -> list[Any]:
+    out = []
+    for c in CODECS:
+        if names is not None and c.name not in names:
+            continue
+        out.append(pytest.param(c.name, id=c.name, marks=c.marks))
+    return out
+
+
+# ------------------------------------------------------------------------------ the check
+def check_decoder(codec: Codec, data: Any) -> None:
+    """Either a CryptoError or a value whose re-encoding is canonical; anything else fails."""
+    try:
+        value = codec.decode(data)
+    except CryptoError:
+        return
+    except Exception as exc:  # the defect this file hunts: a non-library exception leaked
+        pytest.fail(
+            f"{codec.name}: {type(exc).__name__} leaked from the decoder: {exc!r} "
+            f"(input {data!r:.200})"
+        )
+    assert value is not None and value is not False, f"{codec.name}: silent {value!r}"
+    expected = data if codec.canonical is None else codec.canonical(data, value)
+    if expected is None:
+        codec.encode(value)  # must at least re-encode without error
+        return
+    again = codec.encode(value)
+    assert again == expected, f"{codec.name}: non-canonical encoding accepted: {data!r:.200}"
+
+
+def _as_kind(codec: Codec, raw: bytes) -> Any:
+    return raw.decode("latin-1") if codec.kind == "str" else raw
+
+
+def _seed_bytes(codec: Codec, seed: Any) -> bytes:
+    return seed.encode("latin-1") if codec.kind == "str" else seed
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, codec: Codec) -> bytes:
+    seeds = codec.seeds()
+    seed = _seed_bytes(codec, draw(st.sampled_from(list(seeds))))
+    op = draw(st.sampled_from(("flip", "set", "truncate", "extend", "splice", "insert", "drop")))
+    n = len(seed)
+    if op == "flip" and n:
+        i = draw(st.integers(0, n - 1))
+        bit = draw(st.integers(0, 7))
+        return seed[:i] + bytes([seed[i] ^ (1 << bit)]) + seed[i + 1 :]
+    if op == "set" and n:
+        i = draw(st.integers(0, n - 1))
+        v = draw(st.sampled_from((0x00, 0x01, 0x02, 0x03, 0x04, 0x06, 0x07, 0x7F, 0x80, 0xFF)))
+        return seed[:i] + bytes([v]) + seed[i + 1 :]
+    if op == "truncate":
+        return seed[: draw(st.integers(0, max(n - 1, 0)))]
+    if op == "extend":
+        return seed + draw(st.binary(min_size=1, max_size=40))
+    if op == "drop" and n:
+        i = draw(st.integers(0, n - 1))
+        j = draw(st.integers(i + 1, min(n, i + 40)))
+        return seed[:i] + seed[j:]
+    edge = draw(st.sampled_from(ALL_EDGES))
+    # candidate field starts: point prefixes, BLS flag bytes, header offsets, tail offsets
+    starts = sorted(
+        {i for i, b in enumerate(seed) if b in (2, 3) or b & 0xE0 in (0x80, 0xA0)}
+        | set(range(min(n, 8)))
+        | {max(n - k, 0) for k in (32, 33, 48, 64, 65, 96, 128, 160)}
+    )
+    i = draw(st.sampled_from(starts)) if starts and draw(st.booleans()) else draw(st.integers(0, n))
+    if op == "insert":
+        return seed[:i] + edge + seed[i:]
+    return seed[:i] + edge + seed[i + len(edge) :]  # splice (overwrite in place)
+
+
+def _random_input(codec: Codec) -> st.SearchStrategy[Any]:
+    if codec.kind == "str":
+        return st.one_of(
+            st.text(max_size=codec.max_random),
+            st.text(alphabet="qpzry9x8gf2tvdw0s3jn54khce6mua7l1spbtQP0xabcdef:-", max_size=120),
+        )
+    return st.binary(max_size=codec.max_random)
+
+
+# ------------------------------------------------------------------------------ tests
+@pytest.mark.parametrize("name", _params())
+def test_seeds_round_trip(name: str) -> None:
+    """Sanity: every seed decodes and re-encodes canonically (so mutations start valid)."""
+    codec = _BY_NAME[name]
+    seeds = codec.seeds()
+    assert seeds
+    for seed in seeds:
+        value = codec.decode(seed)
+        expected = seed if codec.canonical is None else codec.canonical(seed, value)
+        if expected is not None:
+            assert codec.encode(value) == expected
+
+
+_FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_SLOW = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.mark.parametrize("name", _params())
+@_FAST
+@given(data=st.data())
+def test_random_input(name: str, data: st.DataObject) -> None:
+    codec = _BY_NAME[name]
+    check_decoder(codec, data.draw(_random_input(codec)))
+
+
+@pytest.mark.parametrize("name", _params())
+@_FAST
+@given(data=st.data())
+def test_mutated_seed(name: str, data: st.DataObject) -> None:
+    codec = _BY_NAME[name]
+    check_decoder(codec, _as_kind(codec, data.draw(_mutated(codec))))
+
+
+@pytest.mark.parametrize("name", _params())
+def test_edge_values_alone_and_at_every_point_position(name: str) -> None:
+    """Each edge value alone; and each 33-byte edge over every 0x02/0x03-prefixed 33-byte window
+    and each 32-byte scalar edge over the last 32 bytes of every such window and the tail."""
+    codec = _BY_NAME[name]
+    for edge in ALL_EDGES:
+        check_decoder(codec, _as_kind(codec, edge))
+    for seed in codec.seeds():
+        s = _seed_bytes(codec, seed)
+        if codec.kind == "str":
+            continue
+        windows = [i for i in range(len(s) - 32) if s[i] in (2, 3)]
+        for i in windows[:24]:
+            for edge in POINT33_EDGES:
+                check_decoder(codec, s[:i] + edge + s[i + 33 :])
+        for i in [*(w + 1 for w in windows[:8]), len(s) - 32]:
+            if i < 0:
+                continue
+            for edge in SCALAR_EDGES:
+                check_decoder(codec, s[:i] + edge + s[i + 32 :])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _params())
+@_SLOW
+@given(data=st.data())
+def test_mutated_seed_slow(name: str, data: st.DataObject) -> None:
+    codec = _BY_NAME[name]
+    check_decoder(codec, _as_kind(codec, data.draw(_mutated(codec))))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _params())
+@_SLOW
+@given(data=st.data())
+def test_random_input_slow(name: str, data: st.DataObject) -> None:
+    codec = _BY_NAME[name]
+    check_decoder(codec, data.draw(_random_input(codec)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _params())
+def test_every_single_bit_flip_slow(name: str) -> None:
+    codec = _BY_NAME[name]
+    for seed in codec.seeds()[:2]:
+        s = _seed_bytes(codec, seed)
+        for i in range(min(len(s), 400)):
+            for bit in range(8):
+                check_decoder(codec, _as_kind(codec, s[:i] + bytes([s[i] ^ 1 << bit]) + s[i + 1 :]))
+
+
+# ------------------------------------------------------------------------------ regressions
+def test_public_key_package_rejects_unsorted_identifiers() -> None:
+    """to_bytes writes identifiers ascending; a permuted encoding is a second encoding of the
+    same package and must not decode (it used to be accepted and re-sorted)."""
+    from cryptocore.errors import EncodingError
+    from mdkm.keys import PublicKeyPackage
+
+    pub = _secp_keys()[0]
+    data = pub.to_bytes()
+    head, entries = data[: 2 + 4 + 33 + 4], data[2 + 4 + 33 + 4 :]
+    e = [entries[k : k + 65] for k in range(0, len(entries), 65)]
+    assert PublicKeyPackage.from_bytes(head + b"".join(e)) == pub
+    with pytest.raises(EncodingError):
+        PublicKeyPackage.from_bytes(head + e[1] + e[0] + e[2])
+    with pytest.raises(EncodingError):
+        PublicKeyPackage.from_bytes(head + e[0] + e[0] + e[2])
