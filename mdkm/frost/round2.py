@@ -75,8 +75,9 @@ def sign(
 ) -> SignatureShare:
     """RFC 9591 section 5.2 sign(identifier, sk_i, group_public_key, nonce_i, msg, commitments).
 
-    The nonces are marked spent on entry, whatever happens next: a signer never answers two
-    packages with the same nonces. ``tweak`` is for ciphersuites that support one (Taproot).
+    Once the arguments' types and the tweak are checked, the nonces are marked spent before the
+    package is even looked at, whatever happens next: a signer never answers two packages with
+    the same nonces. ``tweak`` is for ciphersuites that support one (Taproot).
     """
     if not isinstance(signing_package, SigningPackage):
         raise ParameterError("expected a SigningPackage")
