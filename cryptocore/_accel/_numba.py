@@ -1,0 +1,441 @@
+"""numba kernels for batch arithmetic modulo an odd modulus p < 2^256.
+
+Representation
+--------------
+An element is eight 32-bit limbs, least significant first. A batch of N elements is a C-contiguous
+``uint32`` array of shape ``(8, N)``: *limb-major*, so limb ``k`` of every element is contiguous.
+Every kernel loops over limbs on the outside and over elements on the inside; the innermost loop
+has a branch-free body, which LLVM turns into SIMD code (measured: see ``benches/results/field.md``
+and ``docs/adr/0002-numba-field-backend.md``). Kernels split the elements into blocks of
+``BLOCK`` columns and run the blocks in parallel with ``prange``.
+
+Arithmetic
+----------
+Montgomery multiplication, CIOS variant (Koç, Acar, Kaliski, "Analyzing and Comparing Montgomery
+Multiplication Algorithms", IEEE Micro 1996, section 4), with R = 2^256 and
+``pinv = -p^-1 mod 2^32``: ``montmul(a, b) = a·b·R^-1 mod p``, fully reduced, for any
+``a < 2^256`` and ``b < p`` (then ``a·b < p·R`` and the CIOS result is below 2p before the final
+conditional subtraction). Values enter Montgomery form by ``montmul(x, R^2 mod p)`` — which also
+reduces any ``x < 2^256`` — and leave it by ``montmul(x, 1)``.
+
+The kernels are plain Python in numba's subset; :mod:`cryptocore._accel._python` is the reference
+that the parity tests compare them with. Every kernel is compiled with ``cache=True``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from cryptocore._accel._montgomery import ZERO, addmod, montmul, select, submod
+from cryptocore._accel._python import PythonBackend, check_modulus, inverse_all
+from cryptocore.errors import ParameterError
+
+__all__ = [
+    "BLOCK",
+    "LIMBS",
+    "NumbaBackend",
+    "from_limbs",
+    "k_horner",
+    "k_inverse_backward",
+    "k_inverse_forward",
+    "k_lagrange",
+    "k_mul",
+    "to_limbs",
+]
+
+LIMBS = 8
+BLOCK = 256  # columns per parallel task
+
+
+@njit(cache=True, inline="always")
+def _ld(a, e):  # type: ignore[no-untyped-def]
+    """Column ``e`` of a limb-major array as eight uint64 limbs."""
+    return (
+        np.uint64(a[0, e]),
+        np.uint64(a[1, e]),
+        np.uint64(a[2, e]),
+        np.uint64(a[3, e]),
+        np.uint64(a[4, e]),
+        np.uint64(a[5, e]),
+        np.uint64(a[6, e]),
+        np.uint64(a[7, e]),
+    )
+
+
+@njit(cache=True, inline="always")
+def _st(out, e, r):  # type: ignore[no-untyped-def]
+    """Store eight limbs into column ``e``."""
+    out[0, e] = np.uint32(r[0])
+    out[1, e] = np.uint32(r[1])
+    out[2, e] = np.uint32(r[2])
+    out[3, e] = np.uint32(r[3])
+    out[4, e] = np.uint32(r[4])
+    out[5, e] = np.uint32(r[5])
+    out[6, e] = np.uint32(r[6])
+    out[7, e] = np.uint32(r[7])
+
+
+@njit(cache=True)
+def k_mul(a, b, p, pinv):  # type: ignore[no-untyped-def]
+    """montmul(a_i, b_i) = a_i·b_i·R^-1 mod p for every column (needs a_i·b_i < p·R).
+
+    With b_i = R^2 mod p this brings any a_i < 2^256 into Montgomery form (reducing it); with
+    b_i = 1 it leaves Montgomery form; a Montgomery form times a plain value is a plain product.
+    Each loop touches two arrays only: with more, LLVM's run-time alias checks exceed its limit
+    and it does not vectorise.
+    """
+    out = a.copy()
+    pp = _ld(p, 0)
+    for e in range(ZERO, np.uint64(a.shape[1])):
+        _st(out, e, montmul(_ld(out, e), _ld(b, e), pp, pinv))
+    return out
+
+
+@njit(cache=True)
+def k_horner(cm, degree_plus_one, xm, p, pinv):  # type: ignore[no-untyped-def]
+    """Many polynomials at many points by Horner's rule, all in Montgomery form.
+
+    ``cm`` is ``(8, P·D)``: polynomial ``q`` has its k-th coefficient in column ``q·D + k``
+    (D = ``degree_plus_one``). ``xm`` is ``(8, N)``. Returns ``(8, P·N)``: f_q at the N points in
+    columns ``q·N .. q·N + N - 1``. Tasks are (polynomial, block of points) pairs; inside a task
+    the innermost loop runs over points with a branch-free body.
+    """
+    npoints = xm.shape[1]
+    dd = degree_plus_one
+    npolys = cm.shape[1] // dd
+    out = np.empty((LIMBS, npolys * npoints), dtype=np.uint32)
+    pp = _ld(p, 0)
+    nxb = (npoints + BLOCK - 1) // BLOCK
+    for task in range(npolys * nxb):
+        q = task // nxb
+        lo = (task % nxb) * BLOCK
+        hi = min(lo + BLOCK, npoints)
+        base = q * npoints
+        # unsigned indices: numba emits no negative-index wraparound code, so LLVM vectorises
+        ulo, uhi, ubase = np.uint64(lo), np.uint64(hi), np.uint64(base)
+        top = _ld(cm, q * dd + dd - 1)
+        for e in range(ulo, uhi):
+            _st(out, ubase + e, top)
+        for i in range(dd - 2, -1, -1):
+            ci = _ld(cm, q * dd + i)
+            for e in range(ulo, uhi):
+                r = montmul(_ld(out, ubase + e), _ld(xm, e), pp, pinv)
+                _st(out, ubase + e, addmod(r, ci, pp))
+    return out
+
+
+@njit(cache=True)
+def k_lagrange(xm, atm, onem, p, pinv):  # type: ignore[no-untyped-def]
+    """q_i = (at - x_i) · prod_{j != i} (x_i - x_j), Montgomery forms in and out.
+
+    ``atm`` and ``onem`` are ``(8, 1)``: ``at`` and 1 in Montgomery form. Subtraction commutes
+    with the Montgomery map. The factor j = i is replaced by one with a branch-free select.
+    """
+    size = xm.shape[1]
+    out = np.empty((LIMBS, size), dtype=np.uint32)
+    pp = _ld(p, 0)
+    at = _ld(atm, 0)
+    one = _ld(onem, 0)
+    nblocks = (size + BLOCK - 1) // BLOCK
+    for blk in range(nblocks):
+        # unsigned indices: numba emits no negative-index wraparound code, so LLVM vectorises
+        lo = np.uint64(blk * BLOCK)
+        hi = np.uint64(min(blk * BLOCK + BLOCK, size))
+        for e in range(lo, hi):
+            _st(out, e, submod(at, _ld(xm, e), pp))
+        for j in range(np.uint64(size)):
+            xj = _ld(xm, j)
+            for e in range(lo, hi):
+                d = submod(_ld(xm, e), xj, pp)
+                d = select(ZERO - np.uint64(e == j), one, d)
+                _st(out, e, montmul(_ld(out, e), d, pp, pinv))
+    return out
+
+
+@njit(cache=True)
+def k_inverse_forward(prefix, lanes, p, pinv):  # type: ignore[no-untyped-def]
+    """Montgomery's trick, forward pass, in place, on ``lanes`` chains (Montgomery 1987, §10.3.1).
+
+    ``prefix`` is ``(8, S·lanes)``, the values in Montgomery form; element ``s·lanes + l`` belongs
+    to chain l, so one step of all chains is a contiguous run of columns. Afterwards column
+    ``s·lanes + l`` holds the product of chain l's first s + 1 values; the last ``lanes`` columns
+    are the chain totals.
+    """
+    steps = prefix.shape[1] // lanes
+    pp = _ld(p, 0)
+    ulanes = np.uint64(lanes)
+    for s in range(1, steps):
+        col = np.uint64(s) * ulanes
+        for e in range(ZERO, ulanes):
+            r = montmul(_ld(prefix, col - ulanes + e), _ld(prefix, col + e), pp, pinv)
+            _st(prefix, col + e, r)
+
+
+@njit(cache=True)
+def k_inverse_backward(am, prefix, acc, lanes, p, pinv):  # type: ignore[no-untyped-def]
+    """Montgomery's trick, backward pass, in place.
+
+    On entry ``acc`` (``(8, lanes)``) holds the Montgomery forms of the inverses of the chain
+    totals and ``prefix`` the forward pass's running products. On exit, for s >= 1, the columns of
+    step s - 1 of ``prefix`` hold the inverses of the values of step s, and ``acc`` those of step
+    0 (all in Montgomery form).
+    """
+    steps = am.shape[1] // lanes
+    pp = _ld(p, 0)
+    ulanes = np.uint64(lanes)
+    for s in range(steps - 1, 0, -1):
+        col = np.uint64(s) * ulanes
+        # acc = (a_0 ... a_s)^-1, so a_s^-1 = acc · (a_0 ... a_{s-1}); then acc ·= a_s
+        for e in range(ZERO, ulanes):
+            r = montmul(_ld(acc, e), _ld(prefix, col - ulanes + e), pp, pinv)
+            _st(prefix, col - ulanes + e, r)
+        for e in range(ZERO, ulanes):
+            _st(acc, e, montmul(_ld(acc, e), _ld(am, col + e), pp, pinv))
+
+
+# ---------------------------------------------------------------------------------------------
+# The backend object: conversion between Python ints and limbs, size cutoffs, the glue.
+# ---------------------------------------------------------------------------------------------
+
+_R = 1 << 256
+
+
+def to_limbs(values: Sequence[int]) -> npt.NDArray[np.uint32] | None:
+    """``(8, N)`` limb-major array of values in [0, 2^256); None if one is outside that range."""
+    try:
+        buf = b"".join([x.to_bytes(32, "little") for x in values])
+    except OverflowError:  # negative or >= 2^256: the caller reduces and retries
+        return None
+    return np.frombuffer(buf, dtype="<u4").reshape(len(values), LIMBS).T.copy()
+
+
+def from_limbs(arr: npt.NDArray[np.uint32]) -> list[int]:
+    """The Python ints of an ``(8, N)`` limb-major array."""
+    buf = np.ascontiguousarray(arr.T).astype("<u4", copy=False).tobytes()
+    fb = int.from_bytes
+    return [fb(buf[i : i + 32], "little") for i in range(0, len(buf), 32)]
+
+
+def _limbs_reduced(values: Sequence[int], p: int) -> npt.NDArray[np.uint32]:
+    arr = to_limbs(values)
+    if arr is None:
+        arr = to_limbs([x % p for x in values])
+        assert arr is not None  # reduced values are in [0, p) and p < 2^256
+    return arr
+
+
+@dataclass(frozen=True, slots=True)
+class _ModulusConstants:
+    p: npt.NDArray[np.uint32]  # (8, 1) limbs of p
+    pinv: np.uint64  # -p^-1 mod 2^32
+    r2: npt.NDArray[np.uint32]  # (8, 1): R^2 mod p
+    one: npt.NDArray[np.uint32]  # (8, 1): 1
+    one_m: npt.NDArray[np.uint32]  # (8, 1): R mod p, the Montgomery form of 1
+    r2_mod_p: int
+
+
+def _column(v: int) -> npt.NDArray[np.uint32]:
+    arr = to_limbs([v])
+    assert arr is not None
+    return arr
+
+
+@functools.lru_cache(maxsize=16)
+def _constants(p: int) -> _ModulusConstants:
+    pinv = np.uint64((-pow(p, -1, 1 << 32)) % (1 << 32))
+    r2 = _R * _R % p
+    return _ModulusConstants(
+        p=_column(p),
+        pinv=pinv,
+        r2=_column(r2),
+        one=_column(1),
+        one_m=_column(_R % p),
+        r2_mod_p=r2,
+    )
+
+
+def _scale(
+    a: npt.NDArray[np.uint32], s: npt.NDArray[np.uint32], p: npt.NDArray[np.uint32], pinv: np.uint64
+) -> npt.NDArray[np.uint32]:
+    """montmul(a_i, s) for every column, by k_mul on a broadcast copy of the column ``s``."""
+    out: npt.NDArray[np.uint32] = k_mul(a, np.repeat(s, a.shape[1], axis=1), p, pinv)
+    return out
+
+
+def _lanes_for(size: int) -> int:
+    """Chains for Montgomery's trick: >= 16 steps per chain, a multiple of 8, at most BLOCK."""
+    want = -(-size // 16)
+    return max(8, min(BLOCK, -(-want // 8) * 8))
+
+
+class NumbaBackend:
+    """Batch operations in numba kernels above a per-operation size cutoff.
+
+    Below the cutoff (and for moduli the kernels do not handle: even or >= 2^256) an operation
+    runs on the Python reference, because converting ints to limbs and back costs about 270 ns
+    per element. The cutoffs were measured with ``benches/bench_field.py``.
+    """
+
+    name = "numba"
+
+    #: smallest input size (elements; for polynomial evaluation: coefficients x points) routed
+    #: to the kernels. ``None``: never (the Python reference wins end to end at every size).
+    cutoffs: ClassVar[dict[str, int | None]] = {
+        "batch_mul": None,
+        "batch_inverse": 256,
+        "poly_eval": 96,
+        "lagrange": 16,
+        "inner_product": None,
+    }
+
+    def __init__(self) -> None:
+        self._ref = PythonBackend()
+
+    @staticmethod
+    def handles(p: int) -> bool:
+        """Whether the kernels support modulus ``p`` (odd, 2 < p < 2^256)."""
+        return p & 1 == 1 and 2 < p < _R
+
+    def _routed(self, op: str, size: int, p: int) -> bool:
+        cut = self.cutoffs[op]
+        return cut is not None and size >= cut and self.handles(p)
+
+    def warm_up(self) -> None:
+        """Compile the kernels, or load them from numba's cache (NUMBA_CACHE_DIR)."""
+        p = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+        xs = list(range(1, 11))
+        self._mul(xs, xs, p)
+        self._inverse(xs, p)
+        self._eval_matrix([xs, xs], xs, p)
+        self._lagrange(xs, p, 0)
+
+    # -- public operations ---------------------------------------------------------------------
+
+    def batch_mul(self, a: Sequence[int], b: Sequence[int], p: int) -> list[int]:
+        """[a_i · b_i mod p]."""
+        check_modulus(p)
+        if len(a) != len(b):
+            raise ParameterError("batch_mul: sequences differ in length")
+        if not self._routed("batch_mul", len(a), p):
+            return self._ref.batch_mul(a, b, p)
+        return self._mul(a, b, p)
+
+    def batch_inverse(self, a: Sequence[int], p: int) -> list[int]:
+        """[a_i^-1 mod p] by Montgomery's trick; ParameterError if some a_i is not invertible."""
+        check_modulus(p)
+        if not self._routed("batch_inverse", len(a), p):
+            return self._ref.batch_inverse(a, p)
+        return self._inverse(a, p)
+
+    def poly_eval_many(self, coeffs: Sequence[int], xs: Sequence[int], p: int) -> list[int]:
+        """[f(x) mod p for x in xs] with f(x) = sum_k coeffs[k]·x^k."""
+        check_modulus(p)
+        if not self._routed("poly_eval", len(coeffs) * len(xs), p) or not coeffs:
+            return self._ref.poly_eval_many(coeffs, xs, p)
+        return self._eval_matrix([coeffs], xs, p)[0]
+
+    def poly_eval_matrix(
+        self, polys: Sequence[Sequence[int]], xs: Sequence[int], p: int
+    ) -> list[list[int]]:
+        """[[f_q(x) for x in xs] for f_q in polys] (one kernel call for all of them)."""
+        check_modulus(p)
+        work = sum(len(f) for f in polys) * len(xs)
+        if not self._routed("poly_eval", work, p) or not xs or not polys:
+            return self._ref.poly_eval_matrix(polys, xs, p)
+        return self._eval_matrix(polys, xs, p)
+
+    def lagrange_coefficients(self, xs: Sequence[int], p: int, at: int = 0) -> list[int]:
+        """lambda_i(at) over the distinct points xs (p prime)."""
+        check_modulus(p)
+        if not self._routed("lagrange", len(xs), p):
+            return self._ref.lagrange_coefficients(xs, p, at)
+        return self._lagrange(xs, p, at)
+
+    def inner_product(self, a: Sequence[int], b: Sequence[int], p: int) -> int:
+        """sum_i a_i · b_i mod p (Python ints: one multiply-add per element beats conversion)."""
+        return self._ref.inner_product(a, b, p)
+
+    # -- kernel glue (no cutoffs) ----------------------------------------------------------------
+
+    def _mul(self, a: Sequence[int], b: Sequence[int], p: int) -> list[int]:
+        if not a:
+            return []
+        k = _constants(p)
+        am = _scale(_limbs_reduced(a, p), k.r2, k.p, k.pinv)  # a·R mod p
+        return from_limbs(k_mul(am, _limbs_reduced(b, p), k.p, k.pinv))  # a·R·b·R^-1
+
+    def _invert_montgomery(self, am: npt.NDArray[np.uint32], factor: int, p: int) -> list[int]:
+        """factor · x^-1 (plain ints) for every column x·R of ``am`` (Montgomery forms)."""
+        k = _constants(p)
+        size = am.shape[1]
+        lanes = _lanes_for(size)
+        steps = -(-size // lanes)
+        pad = steps * lanes - size
+        if pad:  # pad the last step of the chains with ones
+            am = np.concatenate([am, np.repeat(k.one_m, pad, axis=1)], axis=1)
+        prefix = am.copy()
+        k_inverse_forward(prefix, lanes, k.p, k.pinv)
+        totals = from_limbs(prefix[:, (steps - 1) * lanes :])
+        # (t·R)^-1 · R^2 = t^-1 · R: the Montgomery form of each chain total's inverse
+        acc = to_limbs([v * k.r2_mod_p % p for v in inverse_all(totals, p)])
+        assert acc is not None
+        k_inverse_backward(am, prefix, acc, lanes, k.p, k.pinv)
+        inv_m = np.concatenate([acc, prefix[:, : (steps - 1) * lanes]], axis=1)
+        # montmul(x^-1·R, factor) = factor·x^-1, plain
+        out = _scale(inv_m[:, :size].copy(), _column(factor % p), k.p, k.pinv)
+        return from_limbs(out)
+
+    def _inverse(self, a: Sequence[int], p: int) -> list[int]:
+        if not a:
+            return []
+        k = _constants(p)
+        return self._invert_montgomery(_scale(_limbs_reduced(a, p), k.r2, k.p, k.pinv), 1, p)
+
+    def _eval_matrix(
+        self, polys: Sequence[Sequence[int]], xs: Sequence[int], p: int
+    ) -> list[list[int]]:
+        npoints = len(xs)
+        if npoints == 0:
+            return [[] for _ in polys]
+        width = max((len(f) for f in polys), default=0)
+        if width == 0:
+            return [[0] * npoints for _ in polys]
+        flat: list[int] = []
+        for f in polys:  # high zero coefficients do not change a polynomial
+            flat.extend(f)
+            flat.extend([0] * (width - len(f)))
+        k = _constants(p)
+        cm = _scale(_limbs_reduced(flat, p), k.r2, k.p, k.pinv)
+        xm = _scale(_limbs_reduced(xs, p), k.r2, k.p, k.pinv)
+        out = _scale(k_horner(cm, width, xm, k.p, k.pinv), k.one, k.p, k.pinv)
+        vals = from_limbs(out)
+        return [vals[q * npoints : (q + 1) * npoints] for q in range(len(polys))]
+
+    def _lagrange(self, xs: Sequence[int], p: int, at: int) -> list[int]:
+        pts = [x % p for x in xs]
+        if len(set(pts)) != len(pts):
+            raise ParameterError("interpolation points must be distinct modulo p")
+        at %= p
+        if at in pts:  # interpolating at a known point: the indicator vector
+            return [1 if x == at else 0 for x in pts]
+        if not pts:
+            return []
+        k = _constants(p)
+        # Barycentric form: lambda_i = L / ((at - x_i) · prod_{j != i} (x_i - x_j)),
+        # L = prod_j (at - x_j) (Berrut and Trefethen, SIAM Review 46(3), 2004, section 3).
+        big_l = 1
+        for x in pts:
+            big_l = big_l * (at - x) % p
+        xl = to_limbs(pts)
+        assert xl is not None
+        xm = _scale(xl, k.r2, k.p, k.pinv)
+        atm = _scale(_column(at), k.r2, k.p, k.pinv)
+        q = k_lagrange(xm, atm, k.one_m, k.p, k.pinv)
+        return self._invert_montgomery(q, big_l, p)

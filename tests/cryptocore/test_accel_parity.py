@@ -1,0 +1,157 @@
+"""Parity: the numba kernels agree with the Python reference on every input.
+
+The kernel entry points (``_mul``, ``_inverse``, ``_eval_matrix``, ``_lagrange``) are called
+directly so that small hypothesis inputs reach the kernels despite the size cutoffs; the public
+methods are checked too. numba compiles (or loads from NUMBA_CACHE_DIR) once, in the
+session-scoped ``numba_backend`` fixture.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from cryptocore._accel import ENV_VAR, Backend, available_backends, get_backend
+from cryptocore._accel._python import PythonBackend
+from cryptocore.errors import ParameterError
+from cryptocore.field import BLS12_381_R, SECP256K1_N
+
+pytestmark = pytest.mark.skipif("numba" not in available_backends(), reason="numba missing")
+
+TOP = 2**256
+P_NEAR_TOP = 2**256 - 189  # the largest prime below 2^256: exercises the carry out of 256 bits
+MODULI = [SECP256K1_N, BLS12_381_R]
+ALL_MODULI = [*MODULI, P_NEAR_TOP]
+REF = PythonBackend()
+
+u256 = st.integers(min_value=0, max_value=TOP - 1)
+edges = st.sampled_from([0, 1, 2, SECP256K1_N - 1, SECP256K1_N, BLS12_381_R - 1, TOP - 1, TOP - 2])
+values = st.one_of(u256, edges)
+
+
+@pytest.fixture(scope="session")
+def numba_backend() -> Backend:
+    backend = get_backend("numba")
+    backend.warm_up()
+    return backend
+
+
+@pytest.mark.parametrize("p", ALL_MODULI)
+@given(a=st.lists(values, max_size=40), b=st.lists(values, max_size=40))
+@example(a=[0, 1, TOP - 1], b=[TOP - 1, TOP - 1, TOP - 1])
+@example(a=[SECP256K1_N - 1, BLS12_381_R - 1], b=[SECP256K1_N - 1, BLS12_381_R - 1])
+def test_mul_parity(numba_backend: Backend, p: int, a: list[int], b: list[int]) -> None:
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    assert numba_backend._mul(a, b, p) == REF.batch_mul(a, b, p)  # type: ignore[attr-defined]
+    assert numba_backend.batch_mul(a, b, p) == REF.batch_mul(a, b, p)
+
+
+@pytest.mark.parametrize("p", ALL_MODULI)
+@given(a=st.lists(values, min_size=1, max_size=300))
+@example(a=[1])
+@example(a=[TOP - 1, SECP256K1_N - 1, BLS12_381_R - 1, 1, 2])
+def test_inverse_parity(numba_backend: Backend, p: int, a: list[int]) -> None:
+    a = [x if x % p else 1 for x in a]
+    expected = REF.batch_inverse(a, p)
+    assert numba_backend._inverse(a, p) == expected  # type: ignore[attr-defined]
+    assert all(x * y % p == 1 for x, y in zip(a, expected, strict=True))
+
+
+@pytest.mark.parametrize("p", MODULI)
+def test_inverse_of_zero_is_rejected(numba_backend: Backend, p: int) -> None:
+    a = list(range(1, 600))
+    a[417] = p  # zero modulo p
+    with pytest.raises(ParameterError):
+        numba_backend._inverse(a, p)  # type: ignore[attr-defined]
+    with pytest.raises(ParameterError):
+        numba_backend.batch_inverse(a, p)
+    with pytest.raises(ParameterError):
+        REF.batch_inverse(a, p)
+
+
+@pytest.mark.parametrize("p", ALL_MODULI)
+@given(
+    polys=st.lists(st.lists(values, max_size=12), min_size=1, max_size=4),
+    xs=st.lists(values, max_size=20),
+)
+@example(polys=[[TOP - 1, TOP - 1, TOP - 1]], xs=[0, 1, TOP - 1])
+@example(polys=[[], [0], [1]], xs=[SECP256K1_N - 1, BLS12_381_R - 1])
+def test_poly_eval_parity(
+    numba_backend: Backend, p: int, polys: list[list[int]], xs: list[int]
+) -> None:
+    expected = REF.poly_eval_matrix(polys, xs, p)
+    assert numba_backend._eval_matrix(polys, xs, p) == expected  # type: ignore[attr-defined]
+    assert numba_backend.poly_eval_matrix(polys, xs, p) == expected
+    assert numba_backend.poly_eval_many(polys[0], xs, p) == expected[0]
+
+
+@pytest.mark.parametrize("p", ALL_MODULI)
+@given(xs=st.lists(values, max_size=24), at=values)
+@example(xs=[1, 2, 3], at=0)
+@example(xs=[0, 1, TOP - 1], at=TOP - 2)
+@example(xs=[5, 7, 9], at=7)  # interpolating at a known point
+def test_lagrange_parity(numba_backend: Backend, p: int, xs: list[int], at: int) -> None:
+    reduced = [x % p for x in xs]
+    if len(set(reduced)) != len(reduced):
+        with pytest.raises(ParameterError):
+            numba_backend._lagrange(xs, p, at)  # type: ignore[attr-defined]
+        with pytest.raises(ParameterError):
+            REF.lagrange_coefficients(xs, p, at)
+        return
+    expected = REF.lagrange_coefficients(xs, p, at)
+    assert numba_backend._lagrange(xs, p, at) == expected  # type: ignore[attr-defined]
+    assert numba_backend.lagrange_coefficients(xs, p, at) == expected
+    if xs:  # the coefficients interpolate every polynomial of degree < len(xs) exactly
+        assert sum(expected) % p == 1
+
+
+@pytest.mark.parametrize("p", MODULI)
+def test_large_inputs_through_public_api(numba_backend: Backend, p: int) -> None:
+    """Sizes above every cutoff, so the public methods really take the kernel path."""
+    xs = list(range(1, 301))
+    polys = [[(i * 7919 + k * 104729) ** 3 for k in range(20)] for i in range(3)]
+    assert numba_backend.poly_eval_matrix(polys, xs, p) == REF.poly_eval_matrix(polys, xs, p)
+    assert numba_backend.lagrange_coefficients(xs[:40], p) == REF.lagrange_coefficients(xs[:40], p)
+    vals = [(x * 0x9E3779B97F4A7C15) ** 4 for x in range(1, 1001)]
+    assert numba_backend.batch_inverse(vals, p) == REF.batch_inverse(vals, p)
+    assert numba_backend.inner_product(vals, vals, p) == REF.inner_product(vals, vals, p)
+
+
+def test_out_of_range_inputs_are_reduced(numba_backend: Backend) -> None:
+    p = BLS12_381_R
+    a = [-1, TOP, TOP * 5 + 3, -(TOP**2)]
+    assert numba_backend._mul(a, a, p) == REF.batch_mul(a, a, p)  # type: ignore[attr-defined]
+    assert numba_backend._eval_matrix([a], a, p) == REF.poly_eval_matrix([a], a, p)  # type: ignore[attr-defined]
+
+
+def test_unsupported_modulus_falls_back(numba_backend: Backend) -> None:
+    # even and too-large moduli are not for the kernels; the reference answers instead
+    for p in (2**255, 2**256 + 297):
+        xs = list(range(3, 400, 2))
+        assert numba_backend.poly_eval_many([1, 2, 3], xs, p) == REF.poly_eval_many(
+            [1, 2, 3], xs, p
+        )
+
+
+def test_backend_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, "python")
+    assert get_backend().name == "python"
+    monkeypatch.setenv(ENV_VAR, "numba")
+    assert get_backend().name == "numba"
+    monkeypatch.setenv(ENV_VAR, "cuda")
+    with pytest.raises(ParameterError):
+        get_backend()
+    monkeypatch.delenv(ENV_VAR)
+    assert get_backend().name == "numba"
+    assert isinstance(get_backend("python"), Backend)
+
+
+def test_generated_helpers_are_current() -> None:
+    from pathlib import Path
+
+    from cryptocore._accel import _codegen
+
+    committed = (Path(_codegen.__file__).parent / "_montgomery.py").read_text()
+    assert committed == _codegen.format_source(_codegen.render())
