@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -262,6 +263,38 @@ class Complaint:
     complainer: int
     accused: tuple[int, ...]
 
+    def to_bytes(self) -> bytes:
+        """version || 5 || session id || complainer || u16 count || accused ids (increasing)."""
+        return (
+            bytes([_VERSION, 5])
+            + _check_session(self.session_id)
+            + self.complainer.to_bytes(32, "big")
+            + len(self.accused).to_bytes(2, "big")
+            + b"".join(i.to_bytes(32, "big") for i in self.accused)
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Complaint:
+        """Strict decoding: ids nonzero below n, strictly increasing, never the complainer."""
+        data = bytes(data)
+        if data[:2] != bytes([_VERSION, 5]):
+            raise EncodingError("complaint: bad version or type")
+        sid, off = read_exact(data, 2, 32, "complaint")
+        cb, off = read_exact(data, off, 32, "complaint")
+        complainer = decode_scalar(cb, N, what="complainer", nonzero=True)
+        nb, off = read_exact(data, off, 2, "complaint")
+        accused = []
+        for _ in range(int.from_bytes(nb, "big")):
+            ib, off = read_exact(data, off, 32, "complaint")
+            accused.append(decode_scalar(ib, N, what="accused", nonzero=True))
+        if off != len(data):
+            raise EncodingError("complaint: trailing bytes")
+        if any(a >= b for a, b in itertools.pairwise(accused)):
+            raise EncodingError("complaint: accused ids not strictly increasing")
+        if complainer in accused:
+            raise EncodingError("complaint: a signer cannot accuse itself")
+        return cls(session_id=sid, complainer=complainer, accused=tuple(accused))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Justification:
@@ -270,6 +303,31 @@ class Justification:
     session_id: bytes
     dealer: int
     shares: PrivateShares
+
+    def to_bytes(self) -> bytes:
+        """version || 6 || session id || dealer || PrivateShares encoding (fixed length)."""
+        return (
+            bytes([_VERSION, 6])
+            + _check_session(self.session_id)
+            + self.dealer.to_bytes(32, "big")
+            + self.shares.to_bytes()
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Justification:
+        """Strict decoding: the published shares must come from ``dealer`` in this session."""
+        data = expect_length(data, _JUSTIFICATION_LENGTH, "justification")
+        if data[:2] != bytes([_VERSION, 6]):
+            raise EncodingError("justification: bad version or type")
+        dealer = decode_scalar(data[34:66], N, what="dealer", nonzero=True)
+        shares = PrivateShares.from_bytes(data[66:])
+        if shares.dealer != dealer or shares.session_id != data[2:34]:
+            raise EncodingError("justification: shares from another dealer or session")
+        return cls(session_id=data[2:34], dealer=dealer, shares=shares)
+
+
+_PRIVATE_SHARES_LENGTH = 2 + 32 + 64 + 32 * len(_SHARE_FIELDS)
+_JUSTIFICATION_LENGTH = 2 + 32 + 32 + _PRIVATE_SHARES_LENGTH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
