@@ -202,3 +202,34 @@ def test_libsecp256k1_bip340_verify_matches_the_python_reference(
         except (InvalidSignature, EncodingError):
             outcomes.append(False)
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("suite", ["secp256k1", "secp256k1-tr"])
+def test_keys_from_the_frost_dkg_sign(suite: str) -> None:
+    """Interop with mdkm.dkg.frost_dkg (ZF keys::dkg): its packages sign with both suites.
+
+    For the Taproot suite the DKG already applied ZF's ``post_dkg`` key-path tweak, so the group
+    key is the output key and signing uses ``tweak=None``.
+    """
+    from mdkm.dkg import part1, part2, part3
+
+    rng = deterministic_rng(f"dkg-{suite}")
+    ids = [1, 2, 3]
+    r1 = {i: part1(i, 3, 2, rng, suite=suite) for i in ids}
+    r2 = {i: part2(r1[i][0], {j: r1[j][1] for j in ids if j != i}) for i in ids}
+    out = {
+        i: part3(
+            r2[i][0],
+            {j: r1[j][1] for j in ids if j != i},
+            {j: r2[j][1][i] for j in ids if j != i},
+        )
+        for i in ids
+    }
+    kps = [out[i][0] for i in ids]
+    pub = out[1][1]
+    msg = bytes(range(32))
+    if suite == "secp256k1":
+        frost.verify(pub.group_public_key, msg, frost.sign_in_process(kps[:2], msg))
+    else:
+        sig = tr.sign_in_process(kps[1:], msg)
+        assert coincurve.PublicKeyXOnly(pub.group_public_key.xonly()).verify(sig, msg)
