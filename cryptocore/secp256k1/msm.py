@@ -189,25 +189,63 @@ class _Buckets:
         return res
 
 
+def _g_lincomb(out: Any, a: int, b: int, enc: bytes) -> bool:
+    """out = a*G + b*R (R given by its compressed encoding, b != 0) in ONE libsecp256k1 call.
+
+    ECDSA public-key recovery (SEC 1 v2, section 4.1.6; ``secp256k1_ecdsa_recover``) returns
+    Q = r^-1 (s R - e G) for the point R with x(R) = r (+ n if recid >= 2) and y parity recid & 1.
+    With r = x(R) mod n, s = b r and e = -a r (mod n) that is Q = a G + b R, computed by
+    libsecp256k1's two-scalar Strauss multiplication with its precomputed G table (~25 µs
+    instead of ~21 + 13 µs for two separate multiplications). False when the result is the
+    identity or r = 0 (then nothing is written and the caller takes the general path).
+    """
+    x = int.from_bytes(enc[1:], "big")
+    r = x % N
+    if r == 0:  # x(R) = n: (n, y) is on the curve, but r = 0 is no signature
+        return False
+    recid = (enc[0] & 1) | (2 if x >= N else 0)
+    sig = ffi.new("secp256k1_ecdsa_recoverable_signature *")
+    compact = r.to_bytes(32, "big") + (b * r % N).to_bytes(32, "big")
+    if not lib.secp256k1_ecdsa_recoverable_signature_parse_compact(_CTX, sig, compact, recid):
+        return False  # pragma: no cover - r, s in [1, n)
+    tmp = ffi.new("secp256k1_pubkey *")
+    if not lib.secp256k1_ecdsa_recover(_CTX, tmp, sig, (-a * r % N).to_bytes(32, "big")):
+        return False
+    ffi.memmove(out, tmp, _STRUCT)
+    return True
+
+
 def _msm_direct(ks: Sequence[int], encs: Sequence[bytes]) -> Point:
-    """One tweak_mul per term on raw structs, then one combine."""
+    """One multiplication per term on raw structs, then one combine.
+
+    A term on G is folded with another term into one two-scalar multiplication
+    (:func:`_g_lincomb`), or alone uses the generator multiplication (13 µs instead of 21 µs).
+    """
     n = len(ks)
     arr = ffi.new(f"secp256k1_pubkey[{n}]")
     _parse_all(encs, arr)
-    for i, k in enumerate(ks):
+    todo = list(range(n))  # terms still to multiply
+    summed = list(range(n))  # structs in the final sum
+    if n >= 2 and _G_ENC in encs:
+        gi = encs.index(_G_ENC)
+        j = 1 if gi == 0 else 0
+        if _g_lincomb(arr + j, ks[gi], ks[j], encs[j]):  # slot j now holds k_G G + k_j P_j
+            todo = [i for i in todo if i not in (gi, j)]
+            summed = [i for i in summed if i != gi]
+    for i in todo:
         if encs[i] == _G_ENC:  # generator multiplication: 13 µs instead of 21 µs
-            lib.secp256k1_ec_pubkey_create(_CTX, arr + i, k.to_bytes(32, "big"))
+            lib.secp256k1_ec_pubkey_create(_CTX, arr + i, ks[i].to_bytes(32, "big"))
         else:
-            lib.secp256k1_ec_pubkey_tweak_mul(_CTX, arr + i, k.to_bytes(32, "big"))
-    return _sum_structs(arr, n)
+            lib.secp256k1_ec_pubkey_tweak_mul(_CTX, arr + i, ks[i].to_bytes(32, "big"))
+    return _sum_structs(arr, summed)
 
 
-def _sum_structs(arr: Any, n: int) -> Point:
-    if n == 1:
-        return Point(_serialize(arr))
-    ptrs = ffi.new("secp256k1_pubkey *[]", [arr + i for i in range(n)])
+def _sum_structs(arr: Any, indices: Sequence[int]) -> Point:
+    if len(indices) == 1:
+        return Point(_serialize(arr + indices[0]))
+    ptrs = ffi.new("secp256k1_pubkey *[]", [arr + i for i in indices])
     out = ffi.new("secp256k1_pubkey *")
-    if _combine_into(out, ptrs, n):
+    if _combine_into(out, ptrs, len(indices)):
         return Point(_serialize(out))
     return Point.identity()
 

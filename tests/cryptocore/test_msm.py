@@ -88,6 +88,25 @@ def test_generator_terms(s: int, c: int, x: int) -> None:
     assert msm([s, c, 5], [G, -G, pub]) == G * (s - c) + pub * 5
 
 
+# Points whose x is not below the group order: x = n (r = 0, the recovery trick cannot apply)
+# and x = n + 2 (recovery id >= 2).
+X_IS_N = Point.from_bytes(bytes.fromhex("02" + f"{N:064x}"))
+X_ABOVE_N = Point.from_bytes(bytes.fromhex("02" + f"{N + 2:064x}"))
+
+
+@pytest.mark.parametrize("special", [X_IS_N, -X_IS_N, X_ABOVE_N, -X_ABOVE_N])
+@given(scalars, scalars)
+def test_generator_pair_with_x_at_least_n(special: Point, a: int, b: int) -> None:
+    assert msm([a, b], [G, special]) == naive([a, b], [G, special])
+    assert msm([b, a, 3], [special, G, G * 5]) == naive([b, a, 3], [special, G, G * 5])
+
+
+@given(st.integers(min_value=1, max_value=N - 1))
+def test_generator_pair_summing_to_identity(c: int) -> None:
+    assert msm([c, 1], [G, -(G * c)]) == Point.identity()
+    assert msm([c, N - 1, 7], [G, G * c, G]) == G * 7
+
+
 def test_extreme_scalars() -> None:
     ps = [G, G * 2, G * 3]
     for ks in ([N - 1, N - 1, N - 1], [1, 1, 1], [2**255, 2**256 - 1, N], [-1, -2, -3]):
