@@ -17,7 +17,7 @@ id, the first four bytes of SHA-256(context string) (as ZcashFoundation/frost id
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
@@ -248,13 +248,3 @@ def ciphersuite_from_header(data: bytes, what: str) -> tuple[Ciphersuite, int]:
     if suite is None:
         raise EncodingError(f"{what}: unknown ciphersuite id {sid.hex()}")
     return suite, 5
-
-
-def check_same_suite(suites: Iterable[Ciphersuite], what: str) -> None:
-    """ParameterError unless all given suites are the same object."""
-    first: Ciphersuite | None = None
-    for s in suites:
-        if first is None:
-            first = s
-        elif s is not first:
-            raise ParameterError(f"{what}: mixed ciphersuites")
