@@ -16,6 +16,7 @@ from coincurve import PrivateKey, PublicKeyXOnly
 
 from cryptocore.secp256k1 import (
     FixedBaseTable,
+    G,
     N,
     Point,
     encode_to_curve,
@@ -152,6 +153,19 @@ def bench_msm() -> None:
         )
 
 
+def bench_g_pair() -> None:
+    rnd = random.Random(7)
+    pub = Point.base_mul(rnd.randrange(1, N))
+    s, c = rnd.randrange(N), rnd.randrange(N)
+    assert msm([s, c], [G, pub]) == Point.base_mul(s) + pub * c
+    t_naive = per_call_us(lambda: Point.base_mul(s) + pub * c)
+    t_msm = per_call_us(lambda: msm([s, c], [G, pub]))
+    print("\n### s·G + c·P (Schnorr / ring-signature verification shape)\n")
+    print("| naive (`Point.base_mul(s) + P * c`) | `msm([s, c], [G, P])` | ratio |")
+    print("|---|---|---|")
+    print(f"| {fmt(t_naive)} | {fmt(t_msm)} | {t_naive / t_msm:.2f}x |")
+
+
 def bench_bip340() -> None:
     rnd = random.Random(340)
     sk = rnd.randrange(1, N)
@@ -212,6 +226,7 @@ def main() -> None:
     print(f"\nPython {sys.version.split()[0]}, {when}")
     bench_hash_to_curve()
     bench_msm()
+    bench_g_pair()
     bench_bip340()
 
 
