@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cryptocore.errors import ParameterError
 from cryptocore.rng import deterministic_rng
-from cryptocore.secp256k1 import Point
+from cryptocore.secp256k1 import N, Point
 from locked_accounts.one_time import (
     AccountKeys,
     Announcement,
@@ -33,11 +33,21 @@ def _keys(seed: int) -> AccountKeys:
 def test_finds_exactly_own_outputs(seed: int, n_foreign: int, n_mine: int) -> None:
     rng = deterministic_rng(seed)
     me, other = _keys(seed), _keys(seed + 1)
-    items: list[tuple[bool, Announcement]] = [
-        (False, send(other.meta_address(), index=i % 4, rng=rng)) for i in range(n_foreign)
-    ]
+    rnd = random.Random(seed)
+    items: list[tuple[bool, Announcement]] = []
+    for i in range(n_foreign):
+        if i % 3 == 2:  # random junk: random R, tag and P that nobody derived
+            junk = Announcement(
+                ephemeral_public=Point.base_mul(rnd.randrange(1, N)),
+                index=rnd.randrange(2**32),
+                view_tag=rnd.randrange(256),
+                one_time_public=Point.base_mul(rnd.randrange(1, N)),
+            )
+            items.append((False, junk))
+        else:  # real outputs for someone else
+            items.append((False, send(other.meta_address(), index=i % 4, rng=rng)))
     items += [(True, send(me.meta_address(), index=i, rng=rng)) for i in range(n_mine)]
-    random.Random(seed).shuffle(items)
+    rnd.shuffle(items)
     anns = [a for _, a in items]
     expected = [i for i, (mine, _) in enumerate(items) if mine]
     for source in (anns, encode_batch(anns), prepare(anns)):
