@@ -131,3 +131,16 @@ def test_errors() -> None:
         FixedBaseTable([G]).msm([1, 2])
     assert len(FixedBaseTable([G, G])) == 2
     assert FixedBaseTable([]).msm([]) == Point.identity()
+
+
+@pytest.mark.parametrize("window", [2, 4, 8])
+def test_buckets_summing_to_identity(window: int) -> None:
+    a, b = G * 11, G * 29
+    c = -(a + b)  # a + b + c = O: the three share every bucket when the scalars are equal
+    for ks in ([1, 1, 1], [5, 5, 5], [N - 3, N - 3, N - 3], [7, 7, 7 + 2**200]):
+        ps = [a, b, c]
+        expected = naive(ks, ps)
+        nk, encs = mod._normalise(ks, ps)
+        assert mod._msm_pippenger(nk, encs, window) == expected
+        assert FixedBaseTable(ps, teeth=window).msm(ks) == expected
+        assert msm(ks, ps) == expected
