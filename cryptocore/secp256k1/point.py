@@ -266,7 +266,8 @@ def _sum_slow(encs: Sequence[bytes]) -> Point:
         if acc[1:] == e[1:] and acc[0] != e[0]:
             acc = None
             continue
-        arr = ffi.new("secp256k1_pubkey *[]", [_parse(acc), _parse(e)])
+        pks = [_parse(acc), _parse(e)]  # keep the structs alive while the array points at them
+        arr = ffi.new("secp256k1_pubkey *[]", pks)
         out = ffi.new("secp256k1_pubkey *")
         if lib.secp256k1_ec_pubkey_combine(_CTX, out, arr, 2):
             acc = _serialize(out)

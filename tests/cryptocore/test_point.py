@@ -75,3 +75,12 @@ def test_strict_decoding() -> None:
         Point.from_affine(1, 1)
     with pytest.raises(EncodingError):
         Point.identity().to_bytes()
+
+
+@given(nonzero, nonzero)
+@example(11, 29)
+def test_sum_reaching_identity_in_many_points(a: int, b: int) -> None:
+    """Regression: the identity-sum fallback once pointed libsecp256k1 at freed structs."""
+    pa, pb = G * a, G * b
+    assert Point.sum([pa, pb, -(pa + pb)]).is_identity
+    assert Point.sum([pa, pb, -(pa + pb), pa]) == pa
