@@ -20,7 +20,14 @@ __all__ = [
     "tagged_hash",
 ]
 
-HashFactory = Callable[..., "hashlib._Hash"]
+
+@lru_cache(maxsize=8)
+def _hash_constructor(hash_name: str) -> Callable[..., hashlib._Hash]:
+    """hashlib's direct constructor (faster than hashlib.new per call)."""
+    ctor = getattr(hashlib, hash_name, None)
+    if ctor is None or hash_name not in hashlib.algorithms_guaranteed:
+        raise ParameterError(f"unknown hash {hash_name!r}")
+    return ctor  # type: ignore[no-any-return]
 
 
 def _as_bytes(value: bytes, what: str) -> bytes:
@@ -37,27 +44,28 @@ def expand_message_xmd(msg: bytes, dst: bytes, length: int, hash_name: str = "sh
     """
     msg = _as_bytes(msg, "msg")
     dst = _as_bytes(dst, "dst")
-    h = hashlib.new(hash_name)
+    hf = _hash_constructor(hash_name)
+    h = hf()
     b_in_bytes = h.digest_size
     s_in_bytes = h.block_size
     if len(dst) > 255:  # 5.3.3: DST = H("H2C-OVERSIZE-DST-" || a_very_long_DST)
-        dst = hashlib.new(hash_name, b"H2C-OVERSIZE-DST-" + dst).digest()
+        dst = hf(b"H2C-OVERSIZE-DST-" + dst).digest()
     ell = -(-length // b_in_bytes)
     if ell > 255 or length > 65535 or length <= 0:
         raise ParameterError("expand_message_xmd: requested length out of range")
     dst_prime = dst + len(dst).to_bytes(1, "big")
     z_pad = bytes(s_in_bytes)
     l_i_b_str = length.to_bytes(2, "big")
-    # step 6-7: b_0 = H(Z_pad || msg || l_i_b_str || I2OSP(0, 1) || DST_prime)
-    b0 = hashlib.new(hash_name, z_pad + msg + l_i_b_str + b"\x00" + dst_prime).digest()
+    # steps 6-7: b_0 = H(Z_pad || msg || l_i_b_str || I2OSP(0, 1) || DST_prime)
+    b0 = hf(z_pad + msg + l_i_b_str + b"\x00" + dst_prime).digest()
     # step 8: b_1 = H(b_0 || I2OSP(1, 1) || DST_prime)
-    bi = hashlib.new(hash_name, b0 + b"\x01" + dst_prime).digest()
+    bi = hf(b0 + b"\x01" + dst_prime).digest()
     out = [bi]
-    for i in range(
-        2, ell + 1
-    ):  # step 9-10: b_i = H(strxor(b_0, b_(i-1)) || I2OSP(i, 1) || DST_prime)
-        x = bytes(a ^ b for a, b in zip(b0, bi, strict=True))
-        bi = hashlib.new(hash_name, x + i.to_bytes(1, "big") + dst_prime).digest()
+    b0_int = int.from_bytes(b0, "big")
+    # steps 9-10: b_i = H(strxor(b_0, b_(i-1)) || I2OSP(i, 1) || DST_prime)
+    for i in range(2, ell + 1):
+        x = (b0_int ^ int.from_bytes(bi, "big")).to_bytes(b_in_bytes, "big")
+        bi = hf(x + i.to_bytes(1, "big") + dst_prime).digest()
         out.append(bi)
     return b"".join(out)[:length]
 
