@@ -11,6 +11,7 @@ summation orders, which is exactly the non-reproducibility that property checks 
 from __future__ import annotations
 
 import hashlib
+import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from cryptocore.encoding import as_bytes
 from cryptocore.errors import EncodingError, ParameterError
 
 __all__ = [
@@ -63,6 +65,7 @@ def encode_array(a: npt.ArrayLike) -> bytes:
 
 def decode_array(data: bytes) -> Array:
     """Inverse of :func:`encode_array` (strict: exact length, known dtype)."""
+    data = as_bytes(data, "array")
     if len(data) < 2:
         raise EncodingError("array: truncated header")
     code, ndim = data[0], data[1]
@@ -72,7 +75,9 @@ def decode_array(data: bytes) -> Array:
     if len(data) < off:
         raise EncodingError("array: truncated shape")
     shape = tuple(struct.unpack(">I", data[2 + 4 * i : 6 + 4 * i])[0] for i in range(ndim))
-    count = int(np.prod(shape)) if shape else 1
+    # Python integers: np.prod would wrap around at 2^64 (e.g. four dimensions of 2^16 give a
+    # count of 0, and reshape then raises a numpy ValueError instead of EncodingError).
+    count = math.prod(shape)
     if len(data) != off + code * count:
         raise EncodingError("array: wrong length")
     return np.frombuffer(data[off:], dtype="<f4" if code == 4 else "<f8").reshape(shape).copy()

@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass
 
 from attestations.properties import PropertyCheck, check_from_params
-from cryptocore.encoding import expect_length, read_exact
+from cryptocore.encoding import as_bytes, expect_length, read_exact
 from cryptocore.errors import EncodingError, ParameterError
 
 __all__ = ["SIGNATURE_LENGTH", "SIGNING_DST", "Attestation"]
@@ -87,7 +87,7 @@ class Attestation:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, signed: bool = True) -> Attestation:
-        data = bytes(data)
+        data = as_bytes(data, "attestation")
         if data[:4] != _MAGIC or len(data) < 5 or data[4] != _VERSION:
             raise EncodingError("attestation: bad magic or version")
         off = 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cryptocore.errors import EncodingError, ParameterError
 
 __all__ = [
+    "as_bytes",
     "decode_scalar",
     "encode_scalar",
     "expect_length",
@@ -26,11 +27,20 @@ def os2ip(data: bytes) -> int:
     return int.from_bytes(data, "big")
 
 
-def expect_length(data: bytes, length: int, what: str) -> bytes:
-    """Return ``data`` as bytes if it has exactly ``length`` bytes, else raise EncodingError."""
+def as_bytes(data: object, what: str) -> bytes:
+    """``data`` as immutable bytes; EncodingError unless it is bytes-like.
+
+    Decoders call this instead of ``bytes(data)``, which would turn an int into that many zero
+    bytes (or raise TypeError / MemoryError) instead of rejecting the input.
+    """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise EncodingError(f"{what}: expected bytes, got {type(data).__name__}")
-    data = bytes(data)
+    return bytes(data)
+
+
+def expect_length(data: bytes, length: int, what: str) -> bytes:
+    """Return ``data`` as bytes if it has exactly ``length`` bytes, else raise EncodingError."""
+    data = as_bytes(data, what)
     if len(data) != length:
         raise EncodingError(f"{what}: expected {length} bytes, got {len(data)}")
     return data

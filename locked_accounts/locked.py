@@ -129,13 +129,23 @@ class AccountRecord:
 
     @classmethod
     def from_json(cls, text: str) -> AccountRecord:
+        """Strict decoding: exactly the fields :meth:`to_json` writes, with the same JSON types
+        and values (integers are integers, not floats or booleans; no unknown keys)."""
         try:
             d = json.loads(text)
+            if not isinstance(d, dict):
+                raise EncodingError("account record: expected a JSON object")
+            for name in ("version", "epoch"):
+                if type(d.get(name)) is not int:  # rejects 3.0, true, "3", Infinity, NaN
+                    raise EncodingError(f"account record: {name} must be an integer")
             if d["version"] != _RECORD_VERSION:
                 raise EncodingError("account record: unknown version")
+            if not isinstance(d.get("public_key_package"), str):
+                raise EncodingError("account record: public key package must be hex")
             pkg = PublicKeyPackage.from_bytes(bytes.fromhex(d["public_key_package"]))
-            rec = cls(public_key_package=pkg, epoch=int(d["epoch"]), network=d["network"])
-        except (KeyError, ValueError, TypeError) as exc:
+            rec = cls(public_key_package=pkg, epoch=d["epoch"], network=d["network"])
+        except (KeyError, ValueError, TypeError, RecursionError) as exc:
+            # RecursionError: json.loads on deeply nested arrays or objects
             if isinstance(exc, EncodingError | ParameterError):
                 raise
             raise EncodingError("account record: malformed") from None
@@ -143,6 +153,9 @@ class AccountRecord:
         for name in ("account_id", "ethereum_address", "taproot_address"):
             if d.get(name) != getattr(rec, name):
                 raise EncodingError(f"account record: {name} does not match the key")
+        # Every other field too, type for type (json.dumps tells 2 from 2.0 and true from 1).
+        if json.dumps(d, sort_keys=True) != json.dumps(json.loads(rec.to_json()), sort_keys=True):
+            raise EncodingError("account record: fields do not match the key package")
         check_public_package(pkg)
         return rec
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from cryptocore.encoding import decode_scalar, read_exact
+from cryptocore.encoding import as_bytes, decode_scalar, read_exact
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.group import Group, get_group
 
@@ -90,7 +90,7 @@ class PublicKeyPackage:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> PublicKeyPackage:
-        data = bytes(data)
+        data = as_bytes(data, "public key package")
         if len(data) < 2 or data[0] != _VERSION or data[1] not in _GROUP_NAMES:
             raise EncodingError("public key package: bad version or group")
         g = get_group(_GROUP_NAMES[data[1]])
@@ -175,7 +175,7 @@ class KeyPackage:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> KeyPackage:
-        data = bytes(data)
+        data = as_bytes(data, "key package")
         if len(data) < 2 or data[0] != _VERSION or data[1] not in _GROUP_NAMES:
             raise EncodingError("key package: bad version or group")
         g = get_group(_GROUP_NAMES[data[1]])

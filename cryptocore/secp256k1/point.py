@@ -22,6 +22,7 @@ from typing import Final
 from coincurve._libsecp256k1 import ffi, lib
 from coincurve.context import GLOBAL_CONTEXT
 
+from cryptocore.encoding import as_bytes
 from cryptocore.errors import EncodingError, ParameterError
 
 __all__ = ["B", "G", "N", "P", "Point"]
@@ -105,7 +106,7 @@ class Point:
     @classmethod
     def from_bytes_uncompressed(cls, data: bytes) -> Point:
         """Explicit 65-byte SEC1 uncompressed decoding (prefix 0x04 only; hybrid is rejected)."""
-        data = bytes(data)
+        data = as_bytes(data, "point")
         if len(data) != 65:
             raise EncodingError(f"point: expected 65 bytes, got {len(data)}")
         if data[0] != 4:
@@ -126,7 +127,7 @@ class Point:
     @classmethod
     def from_xonly(cls, data: bytes) -> Point:
         """BIP340 lift_x: the point with the given x and even y (32-byte x-only key)."""
-        data = bytes(data)
+        data = as_bytes(data, "x-only key")
         if len(data) != 32:
             raise EncodingError(f"x-only key: expected 32 bytes, got {len(data)}")
         if int.from_bytes(data, "big") >= P:
