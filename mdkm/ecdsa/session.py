@@ -490,14 +490,35 @@ class EcdsaPresignSession(_RoundSession):
         if msg.kind is not Kind.DEAL:  # each later round echoes the previous round's digest
             self._check_digest(msg, Kind(msg.kind - 1))
 
+    # ------------------------------------------------------------------ hooks
+    # One method per message a signer computes, so that tests can write a misbehaving signer
+    # as a small subclass of the honest one (the hotstuff "Byzantine wrapper" pattern).
+    def _seal(
+        self, dealing: PresignDealing, shares: Mapping[int, PrivateShares]
+    ) -> tuple[bytes, ...]:
+        channel = self._channel(dealing.to_bytes())
+        return tuple(
+            channel.seal(j, int(Kind.DEAL), _share_scalars(shares[j])) for j in self._others
+        )
+
+    def _justify(self, complaints: Sequence[Complaint]) -> tuple[Justification, ...]:
+        justs = presign_justify(self._dealt, complaints, self.identifier)
+        return tuple(sorted(justs, key=lambda j: j.shares.recipient))
+
+    def _product(
+        self,
+        state: PresignShare,
+        qual: tuple[int, ...],
+        dealings: Mapping[int, PresignDealing],
+        justified: Mapping[tuple[int, int], PrivateShares],
+    ) -> ProductShare:
+        return presign_product(state, qual, dealings, justified, self._rng)
+
     # ------------------------------------------------------------------ round 1: deal
     def _deal(self, now: float) -> None:
         dealing, shares, _secret = presign_deal(self._kp, self._ids, self._sid, self._rng)
         self._dealt = shares
-        channel = self._channel(dealing.to_bytes())
-        sealed = tuple(
-            channel.seal(j, int(Kind.DEAL), _share_scalars(shares[j])) for j in self._others
-        )
+        sealed = self._seal(dealing, shares)
         own = EcdsaMessage(
             kind=Kind.DEAL, session_id=self._sid, sender=self.identifier, dealing=dealing,
             sealed=sealed,
@@ -566,14 +587,13 @@ class EcdsaPresignSession(_RoundSession):
             if c.accused:
                 complaints.append(c)
         self._complaints = complaints
-        justs = presign_justify(self._dealt, complaints, self.identifier)
-        justs.sort(key=lambda j: j.shares.recipient)
+        justs = self._justify(complaints)
         own = EcdsaMessage(
             kind=Kind.JUSTIFY,
             session_id=self._sid,
             sender=self.identifier,
             digest=self._digest(Kind.COMPLAINT),
-            justifications=tuple(justs),
+            justifications=justs,
         )
         self._enter(Kind.JUSTIFY, own, now)
 
@@ -603,7 +623,7 @@ class EcdsaPresignSession(_RoundSession):
             raise MisbehaviourError("no qualified dealer", culprits=out)
         self._dealt = {}  # justifications are done: the dealt shares are no longer needed
         assert self._share_state is not None
-        product = presign_product(self._share_state, qual, dealings, justified, self._rng)
+        product = self._product(self._share_state, qual, dealings, justified)
         own = EcdsaMessage(
             kind=Kind.PRODUCT,
             session_id=self._sid,
