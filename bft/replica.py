@@ -574,13 +574,13 @@ class Replica:
             return
         share = cfg.crypto.sign_vote_share(vote_message(b.epoch, b.view, b.hash))
         self.last_voted_view = b.view
-        self.view = b.view + 1
         # persist before the share leaves the replica (no double vote after a crash)
         self.rules.persist_safety(self.store, self._safety_state())
-        self.view = b.view
         self._events.append(Voted(b.epoch, b.view, b.hash))
         vote = Vote(epoch=b.epoch, view=b.view, block_hash=b.hash, share=share)
-        self._enter_view(b.view + 1, now, "voted")
+        # the replica stays in view b.view until it sees QC(b.view) or TC(b.view): if the
+        # next leader cannot certify the block, everyone times out on b.view and the next
+        # leader still gets its turn with TC(b.view) (DiemBFT-style view advance)
         self._send(self._leader(cfg.committee, b.view + 1), vote.to_bytes(), now)
 
     # --------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_hostile_network_is_safe_and_live(seed: int) -> None:
 
 def test_partition_heals() -> None:
     def parts(view: int) -> list[set[str]] | None:
-        return [{"n0", "n1"}, {"n2", "n3"}] if view < 6 else None
+        return [{"n0", "n1"}, {"n2", "n3"}] if view < 4 else None
 
     net = network(4, seed=3, partitions=parts)
     net.run(25.0)
