@@ -1107,7 +1107,7 @@ def test_seeds_round_trip(name: str) -> None:
             assert codec.encode(value) == expected
 
 
-_FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # profile decides
 _SLOW = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -1287,3 +1287,366 @@ def test_decode_array_shape_product_does_not_wrap(shape: tuple[int, ...]) -> Non
         _array_decode(header)
     with pytest.raises(EncodingError):
         _array_decode(header + bytes(8))
+
+
+# ------------------------------------------------------------------------------ verifiers
+def _garbage(max_size: int = 200) -> st.SearchStrategy[bytes]:
+    return st.one_of(st.binary(max_size=max_size), st.sampled_from(ALL_EDGES))
+
+
+def _must_raise(what: str, fn: Callable[[], Any]) -> None:
+    try:
+        result = fn()
+    except CryptoError:
+        return
+    except Exception as exc:
+        pytest.fail(f"{what}: {type(exc).__name__} leaked: {exc!r}")
+    pytest.fail(f"{what}: garbage was accepted (returned {result!r})")
+
+
+@_FAST
+@given(pk=_garbage(), sig=_garbage())
+def test_verifiers_reject_garbage_with_a_crypto_error(pk: bytes, sig: bytes) -> None:
+    """Every bytes-taking verifier raises a CryptoError on garbage; none returns False."""
+    from cryptocore.secp256k1.bip340 import schnorr_verify
+    from mdkm import frost, frost_taproot
+    from mdkm.bls import scheme
+    from mdkm.bls import threshold as bls_threshold
+    from mdkm.ecdsa.protocol import verify_ecdsa
+    from ringsig.clsag import verify as ring_verify
+
+    msg = b"adversarial"
+    real_pk = _frost_material()["pub"].group_public_key
+    _must_raise("bip340", lambda: schnorr_verify(msg, pk, sig))
+    _must_raise("bip340/real key", lambda: schnorr_verify(msg, real_pk.xonly(), sig))
+    _must_raise("bls", lambda: scheme.verify(pk, msg, sig))
+    _must_raise("bls pop", lambda: scheme.pop_verify(pk, sig))
+    _must_raise("bls threshold", lambda: bls_threshold.verify(pk, msg, sig))
+    _must_raise("frost", lambda: frost.verify(real_pk, msg, sig))
+    _must_raise("frost/pk bytes", lambda: frost.verify(pk, msg, sig))
+    _must_raise("frost_taproot", lambda: frost_taproot.verify(real_pk, msg, sig))
+    _must_raise("ecdsa", lambda: verify_ecdsa(pk, bytes(32), sig))
+    _must_raise("ecdsa/real key", lambda: verify_ecdsa(real_pk.to_bytes(), bytes(32), sig))
+    _must_raise("clsag", lambda: ring_verify(msg, _ring_material()["ring"], sig))
+
+
+# ------------------------------------------------------------------------------ sessions
+_SENDERS = (0, 1, 2, 3, 99, -1, N, True, None, "1", 1.0)
+
+
+@functools.cache
+def _frost_session_messages() -> dict[str, bytes]:
+    from mdkm.frost.session import CoordinatorSession, ParticipantSession
+
+    pub, kps = _secp_keys()
+    coord = CoordinatorSession(pub, b"session fuzz", [1, 2], _SID)
+    parts = {i: ParticipantSession(kps[i - 1], _SID, rng=_rng(f"p{i}")) for i in (1, 2)}
+    out: dict[str, bytes] = {}
+    for to, m in coord.outbox():
+        out["request"] = m
+        parts[to].receive(0, m, 0.0)
+    for i, p in parts.items():
+        ((_, m),) = p.outbox()
+        out[f"commitments{i}"] = m
+        coord.receive(i, m, 0.0)
+    for to, m in coord.outbox():
+        out["package"] = m
+        parts[to].receive(0, m, 0.0)
+    for i, p in parts.items():
+        ((_, m),) = p.outbox()
+        out[f"share{i}"] = m
+        coord.receive(i, m, 0.0)
+    assert coord.signature is not None
+    return out
+
+
+@st.composite
+def _message_from(draw: st.DrawFn, valid: Sequence[bytes]) -> bytes:
+    seed = draw(st.sampled_from(list(valid)))
+    choice = draw(st.integers(0, 3))
+    if choice == 0:
+        return seed  # valid (possibly replayed)
+    if choice == 1:
+        return draw(st.binary(max_size=300))
+    n = len(seed)
+    i = draw(st.integers(0, max(n - 1, 0)))
+    if choice == 2 and n:
+        return seed[:i] + bytes([seed[i] ^ 1 << draw(st.integers(0, 7))]) + seed[i + 1 :]
+    edge = draw(st.sampled_from(ALL_EDGES))
+    return seed[:i] + edge + seed[i + len(edge) :]
+
+
+def _feed(session: Any, steps: Sequence[tuple[Any, bytes]]) -> None:
+    failed_before = False
+    for sender, data in steps:
+        try:
+            session.receive(sender, data, 1.0)
+        except CryptoError:
+            pass
+        except Exception as exc:
+            pytest.fail(f"{type(session).__name__}.receive({sender!r}, {data!r:.80}): {exc!r}")
+        state = getattr(session, "state", None)
+        failed_now = getattr(state, "name", "") == "FAILED"
+        assert not (failed_before and not failed_now), "a FAILED session came back to life"
+        failed_before = failed_now
+
+
+@_FAST
+@given(data=st.data())
+def test_frost_coordinator_survives_adversarial_messages(data: st.DataObject) -> None:
+    from mdkm.frost.session import CoordinatorSession
+
+    msgs = _frost_session_messages()
+    coord = CoordinatorSession(_secp_keys()[0], b"session fuzz", [1, 2], _SID)
+    coord.outbox()
+    valid = [msgs[k] for k in ("commitments1", "commitments2", "share1", "share2")]
+    steps = data.draw(
+        st.lists(st.tuples(st.sampled_from(_SENDERS), _message_from(valid)), max_size=8)
+    )
+    _feed(coord, steps)
+
+
+@_FAST
+@given(data=st.data())
+def test_frost_participant_survives_adversarial_messages(data: st.DataObject) -> None:
+    from mdkm.frost.session import ParticipantSession
+
+    msgs = _frost_session_messages()
+    part = ParticipantSession(_secp_keys()[1][0], _SID, rng=_rng("p1"))
+    valid = [msgs["request"], msgs["package"]]
+    steps = data.draw(
+        st.lists(st.tuples(st.sampled_from(_SENDERS), _message_from(valid)), max_size=6)
+    )
+    _feed(part, steps)
+
+
+def test_frost_replayed_message_is_refused() -> None:
+    from cryptocore.errors import ReplayError
+    from mdkm.frost.session import CoordinatorSession
+
+    msgs = _frost_session_messages()
+    coord = CoordinatorSession(_secp_keys()[0], b"session fuzz", [1, 2], _SID)
+    coord.receive(1, msgs["commitments1"], 0.0)
+    with pytest.raises(ReplayError):
+        coord.receive(1, msgs["commitments1"], 0.0)
+
+
+@functools.cache
+def _dkg_setup_messages() -> tuple[Any, dict[int, Any], list[tuple[int, bytes]]]:
+    from mdkm.dkg import DkgParameters, IdentityKey
+
+    rng = _rng("dkg-session")
+    keys = {i: IdentityKey.generate(rng) for i in (1, 2, 3)}
+    params = DkgParameters(
+        group="secp256k1",
+        threshold=2,
+        participants={i: k.public_key for i, k in keys.items()},
+        context=b"adversarial",
+    )
+    from mdkm.dkg import DkgSession
+
+    msgs = []
+    for i in (2, 3):
+        s = DkgSession(params, i, keys[i], rng=_rng(f"dkg{i}"))
+        s.start(0.0)
+        msgs += [(i, m) for _, m in s.outbox()]
+    return params, keys, msgs
+
+
+@_FAST
+@given(data=st.data())
+def test_dkg_session_survives_adversarial_messages(data: st.DataObject) -> None:
+    from mdkm.dkg import DkgSession
+
+    params, keys, msgs = _dkg_setup_messages()
+    s = DkgSession(params, 1, keys[1], rng=_rng("dkg1"))
+    s.start(0.0)
+    valid = [m for _, m in msgs]
+    steps = data.draw(
+        st.lists(st.tuples(st.sampled_from(_SENDERS), _message_from(valid)), max_size=6)
+    )
+    _feed(s, steps)
+
+
+@_FAST
+@given(data=st.data())
+def test_bft_replica_drops_adversarial_messages(data: st.DataObject) -> None:
+    """A replica never raises on receive: bad messages become MessageDropped events."""
+    from bft.replica import Replica
+    from bft.store import MemoryStore
+    from bft.testing.simnet import double_epochs
+    from bft.types import Committee
+
+    committee = Committee(epoch=0, weights={i: 1 for i in range(4)})
+    r = Replica(1, double_epochs(1, [committee]), MemoryStore(), now=0.0)
+    r.outbox()
+    valid = _bft_material()["msgs"]
+    steps = data.draw(
+        st.lists(st.tuples(st.sampled_from(_SENDERS), _message_from(valid)), max_size=8)
+    )
+    for sender, msg in steps:
+        try:
+            r.receive(sender, msg, 1.0)
+        except Exception as exc:
+            pytest.fail(f"Replica.receive({sender!r}, {msg!r:.80}) raised {exc!r}")
+
+
+# ------------------------------------------------------------------------------ keystores
+_KS_SECRET = 0x1234_5678_9ABC_DEF0_1234_5678_9ABC_DEF0_1234_5678_9ABC_DEF0_1234_5678_9ABC_DEF1
+
+
+@functools.cache
+def _keystores() -> tuple[dict[str, Any], ...]:
+    from mdkm import keystore
+
+    return (
+        keystore.encrypt(_KS_SECRET, "pässword", "pbkdf2", kdf_params={"c": 2}, rng=_rng("ks1")),
+        keystore.encrypt(_KS_SECRET, "pässword", "scrypt", kdf_params={"n": 4}, rng=_rng("ks2")),
+    )
+
+
+#: JSON values that stay cheap for the KDF whatever field they land in (no large costs)
+_JSON_ODD = (
+    None,
+    0,
+    -1,
+    1,
+    2,
+    3,
+    2**64,
+    1.5,
+    float("nan"),
+    True,
+    "",
+    "00",
+    "zz",
+    [],
+    {},
+    [1],
+    {"a": 1},
+)
+
+
+def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _paths(v, (*prefix, k))
+    return out
+
+
+def _mutate_json(obj: Any, path: tuple[Any, ...], op: str, value: Any) -> Any:
+    if not path:
+        return value if op == "set" else obj
+    obj = dict(obj)
+    head, rest = path[0], path[1:]
+    if not rest and op == "delete":
+        del obj[head]
+    elif not rest and op == "add":
+        obj[head] = obj[head]
+        obj["unexpected"] = value
+    else:
+        obj[head] = _mutate_json(obj[head], rest, op, value)
+    return obj
+
+
+@_FAST
+@given(data=st.data())
+def test_keystore_decrypt_malformed_dicts(data: st.DataObject) -> None:
+    """decrypt on a keystore with one field deleted, retyped or added: the secret or a
+    CryptoError, never KeyError/TypeError/AttributeError from inside."""
+    from mdkm import keystore
+
+    ks = data.draw(st.sampled_from(_keystores()))
+    path = data.draw(st.sampled_from(_paths(ks)))
+    op = data.draw(st.sampled_from(("set", "delete", "add")))
+    value = data.draw(st.sampled_from(_JSON_ODD))
+    bad = _mutate_json(ks, path, op, value)
+    try:
+        secret = keystore.decrypt(bad, "pässword")
+    except CryptoError:
+        return
+    except Exception as exc:
+        pytest.fail(f"decrypt with {op} {path!r} = {value!r}: {type(exc).__name__}: {exc}")
+    assert secret == _KS_SECRET
+
+
+@_FAST
+@given(data=st.data())
+def test_keystore_decrypt_tampered_hex(data: st.DataObject) -> None:
+    """One flipped hex digit anywhere in the crypto section: EncodingError or DecryptionError."""
+    from cryptocore.errors import DecryptionError, EncodingError
+    from mdkm import keystore
+
+    ks = data.draw(st.sampled_from(_keystores()))
+    field_path = data.draw(
+        st.sampled_from(
+            (
+                ("crypto", "checksum", "message"),
+                ("crypto", "cipher", "message"),
+                ("crypto", "kdf", "params", "salt"),
+            )
+        )
+    )
+    node: Any = ks
+    for k in field_path:
+        node = node[k]
+    i = data.draw(st.integers(0, len(node) - 1))
+    repl = data.draw(st.sampled_from("0123456789abcdefABCDEF g"))
+    new = node[:i] + repl + node[i + 1 :]
+    bad = _mutate_json(ks, field_path, "set", new)
+    if new.lower() == node.lower():  # EIP-2335 hex is case-insensitive
+        assert keystore.decrypt(bad, "pässword") == _KS_SECRET
+        return
+    with pytest.raises((DecryptionError, EncodingError)):
+        keystore.decrypt(bad, "pässword")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mdkm/keystore.py load(): json.loads RecursionError on deeply nested JSON is not caught",
+)
+def test_keystore_load_deeply_nested_json(tmp_path: Any) -> None:
+    from mdkm import keystore
+
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100_000)
+    with pytest.raises(CryptoError):
+        keystore.load(p)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mdkm/keystore.py _check_kdf: scrypt n = 2^20, r = p = 64 passes the bounds (8 GiB "
+    "of memory, 64 sequential passes): a hostile keystore can exhaust memory in decrypt",
+)
+def test_keystore_refuses_scrypt_costs_far_beyond_eip_2335(monkeypatch: Any) -> None:
+    """128·r·n bytes of scrypt memory must stay bounded (EIP-2335's own params use 256 MiB);
+    the KDF is replaced by a tripwire so this test never runs the hostile parameters."""
+    from mdkm import keystore
+
+    def tripwire(*args: Any, **kwargs: Any) -> bytes:
+        raise AssertionError("the KDF ran with hostile parameters")
+
+    ks = _keystores()[1]
+    params = {**ks["crypto"]["kdf"]["params"], "n": 1 << 20, "r": 64, "p": 64}
+    bad = _mutate_json(ks, ("crypto", "kdf", "params"), "set", params)
+    monkeypatch.setattr(keystore, "_kdf", tripwire)
+    with pytest.raises(CryptoError):
+        keystore.decrypt(bad, "pässword")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mdkm/keystore.py decrypt: the EIP-2335 checksum covers DK and the cipher message but "
+    "not the IV, so a changed IV decrypts to another secret without any error",
+)
+def test_keystore_tampered_iv_is_detected() -> None:
+    from mdkm import keystore
+
+    ks = _keystores()[0]
+    iv = ks["crypto"]["cipher"]["params"]["iv"]
+    bad_iv = ("1" if iv[0] == "0" else "0") + iv[1:]
+    bad = _mutate_json(ks, ("crypto", "cipher", "params", "iv"), "set", bad_iv)
+    with pytest.raises(CryptoError):
+        keystore.decrypt(bad, "pässword")
