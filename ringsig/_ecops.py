@@ -7,12 +7,11 @@ Only *public* scalars go through this module: verification, and the decoy rounds
 Two operations dominate a CLSAG/bLSAG round (Goodell, Noether, RandomRun 2019, section 3):
 
 * ``L = a·G + b·W`` computed in ONE libsecp256k1 ``secp256k1_ecmult`` call (Strauss-wNAF
-  with the precomputed generator table) through public-key recovery. ECDSA recovery
-  (SEC 1 v2, section 4.1.6) returns ``Q = r⁻¹·(s·R − z·G)`` where ``R`` is the point lifted
-  from ``r`` and the recovery id. Choosing ``R = W`` (``r = x(W) mod n``, the recovery id
-  carrying the parity of ``y`` and whether ``x >= n``), ``s = b·r`` and ``z = −a·r`` gives
-  ``Q = b·W + a·G``. This is the "ecrecover trick" long used to verify Schnorr signatures on
-  Ethereum; libsecp256k1 computes exactly ``u2·R + u1·G`` with ``u1 = −z·r⁻¹``, ``u2 = s·r⁻¹``.
+  with the precomputed generator table) through public-key recovery:
+  :func:`cryptocore.secp256k1.msm.mul_add_g_into` (SEC 1 v2, section 4.1.6, with ``R = W``,
+  ``s = b·r`` and ``z = −a·r``; the "ecrecover trick" long used to verify Schnorr signatures
+  on Ethereum). :class:`Prepared` keeps W's ``(r, recid)`` so each round only builds the
+  signature.
 * ``R = a·H + b·V`` for two arbitrary points: two in-place ``secp256k1_ec_pubkey_tweak_mul``
   on cached parsed copies plus one ``secp256k1_ec_pubkey_combine``.
 
@@ -31,6 +30,7 @@ from coincurve._libsecp256k1 import ffi, lib
 from coincurve.context import GLOBAL_CONTEXT
 
 from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1.msm import mul_add_g_into, recovery_params
 
 __all__ = ["IDENTITY_ENC", "Prepared", "add_scaled", "comb2", "g_comb", "prepare"]
 
@@ -43,14 +43,14 @@ _CACHE_SIZE: Final = 1 << 16
 class Prepared:
     """A public point decompressed once: its libsecp256k1 struct and ECDSA-recovery data."""
 
-    __slots__ = ("enc", "pk", "r_bytes", "recid")
+    __slots__ = ("enc", "pk", "r", "recid")
     pk: Any  # cffi ``secp256k1_pubkey *`` or None for the identity
 
     def __init__(self, enc: bytes, pk: Any = None) -> None:
         self.enc = enc
         if enc == IDENTITY_ENC:
             self.pk = None
-            self.r_bytes = b""
+            self.r = 0
             self.recid = -1
             return
         if pk is None:  # parse (decompress) unless the caller already has the struct
@@ -58,11 +58,7 @@ class Prepared:
             if not lib.secp256k1_ec_pubkey_parse(_CTX, pk, enc, 33):  # pragma: no cover
                 raise ValueError("not a point")  # callers validate with Point.from_bytes first
         self.pk = pk
-        x = int.from_bytes(enc[1:], "big")
-        # SEC 1 4.1.6 / libsecp256k1 recovery id: bit 0 = parity of y, bit 1 = x >= n.
-        self.recid = (enc[0] & 1) | (2 if x >= N else 0)
-        r = x % N
-        self.r_bytes = r.to_bytes(32, "big") if r else b""
+        self.r, self.recid = recovery_params(enc)  # r = 0 when x = n (no recovery)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -96,17 +92,10 @@ def g_comb(a: int, b: int, q: Prepared) -> bytes:
     b %= N
     if b == 0 or q.pk is None:
         return _base(a)
-    if not q.r_bytes:  # x(Q) ≡ 0 (mod n): unreachable for real points; generic path
+    if not q.r:  # x(Q) ≡ 0 (mod n): unreachable for real points; generic path
         return _add(_base(a), _mul(b, q))  # pragma: no cover
-    r = int.from_bytes(q.r_bytes, "big")
-    s = b * r % N  # nonzero: b, r in [1, n) and n prime
-    z = -a * r % N
-    sig = ffi.new("secp256k1_ecdsa_recoverable_signature *")
-    lib.secp256k1_ecdsa_recoverable_signature_parse_compact(
-        _CTX, sig, q.r_bytes + s.to_bytes(32, "big"), q.recid
-    )
     pk = ffi.new("secp256k1_pubkey *")
-    if not lib.secp256k1_ecdsa_recover(_CTX, pk, sig, z.to_bytes(32, "big")):
+    if not mul_add_g_into(pk, a, b, q.r, q.recid):
         return IDENTITY_ENC  # the combination is the point at infinity
     return _serialize(pk)
 

@@ -16,7 +16,7 @@ from cryptocore.secp256k1.hash_to_curve import (
     hash_to_field,
     map_to_curve,
 )
-from cryptocore.secp256k1.msm import FixedBaseTable, msm
+from cryptocore.secp256k1.msm import FixedBaseTable, msm, mul_add_g
 from cryptocore.secp256k1.point import B, G, N, P, Point
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "lift_x",
     "map_to_curve",
     "msm",
+    "mul_add_g",
     "pubkey_gen",
     "schnorr_sign",
     "schnorr_verify",

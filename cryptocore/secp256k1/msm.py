@@ -2,7 +2,9 @@
 
 ``msm(scalars, points)`` returns sum(k_i * P_i). ``FixedBaseTable`` precomputes multiples of a
 fixed list of bases (ring members, Feldman commitments, key sets verified again and again) and
-then answers MSMs over those bases much faster.
+then answers MSMs over those bases much faster. ``mul_add_g(a, b, P)`` returns a*G + b*P in one
+libsecp256k1 call (ECDSA public-key recovery), the shape of every Schnorr verification equation;
+``mul_add_g_into`` is the same on raw structs for callers that keep parsed points (ringsig).
 
 libsecp256k1 (through coincurve) exposes no multi-scalar multiplication; it offers a single
 variable-time scalar multiplication (``secp256k1_ec_pubkey_tweak_mul``, about 22 µs for a
@@ -36,7 +38,7 @@ from coincurve._libsecp256k1 import ffi, lib
 from cryptocore.errors import ParameterError
 from cryptocore.secp256k1.point import _COMPRESSED, _CTX, _G_ENC, N, Point
 
-__all__ = ["FixedBaseTable", "msm"]
+__all__ = ["FixedBaseTable", "msm", "mul_add_g", "mul_add_g_into", "recovery_params"]
 
 _STRUCT: Final = 64  # sizeof(secp256k1_pubkey)
 _PIPPENGER_MIN: Final = 400  # measured crossover (benches/bench_secp256k1.py)
@@ -189,37 +191,67 @@ class _Buckets:
         return res
 
 
-def _g_lincomb(out: Any, a: int, b: int, enc: bytes) -> bool:
-    """out = a*G + b*R (R given by its compressed encoding, b != 0) in ONE libsecp256k1 call.
+def recovery_params(enc: bytes) -> tuple[int, int]:
+    """(r, recid) that make R (given by its compressed encoding) an ECDSA recovery input.
 
-    ECDSA public-key recovery (SEC 1 v2, section 4.1.6; ``secp256k1_ecdsa_recover``) returns
-    Q = r^-1 (s R - e G) for the point R with x(R) = r (+ n if recid >= 2) and y parity recid & 1.
-    With r = x(R) mod n, s = b r and e = -a r (mod n) that is Q = a G + b R, computed by
-    libsecp256k1's two-scalar Strauss multiplication with its precomputed G table (~25 µs
-    instead of ~21 + 13 µs for two separate multiplications). False when the result is the
-    identity or r = 0 (then nothing is written and the caller takes the general path).
+    r = x(R) mod n and the recovery id's bit 0 is the parity of y, bit 1 whether x(R) >= n
+    (SEC 1 v2, section 4.1.6; libsecp256k1's ``recid``). r = 0 (x(R) = n, a point on the curve)
+    is no ECDSA signature: then :func:`mul_add_g_into` cannot be used.
     """
     x = int.from_bytes(enc[1:], "big")
-    r = x % N
-    if r == 0:  # x(R) = n: (n, y) is on the curve, but r = 0 is no signature
-        return False
-    recid = (enc[0] & 1) | (2 if x >= N else 0)
+    return x % N, (enc[0] & 1) | (2 if x >= N else 0)
+
+
+def mul_add_g_into(out: Any, a: int, b: int, r: int, recid: int) -> bool:
+    """out = a*G + b*R in ONE libsecp256k1 call (low level: raw ``secp256k1_pubkey *``).
+
+    ``r, recid = recovery_params(R)`` with r != 0, b in [1, n), a in [0, n); public scalars only
+    (variable time). ECDSA public-key recovery (SEC 1 v2, section 4.1.6;
+    ``secp256k1_ecdsa_recover``) returns Q = r^-1 (s R - e G) for the point R with x(R) = r
+    (+ n if recid >= 2) and y parity recid & 1. With s = b r and e = -a r (mod n) that is
+    Q = a G + b R, computed by libsecp256k1's two-scalar Strauss multiplication with its
+    precomputed G table (~25 µs instead of ~21 + 13 µs for two separate multiplications).
+    False when the result is the identity; libsecp256k1 then clears ``out`` (no point).
+    """
     sig = ffi.new("secp256k1_ecdsa_recoverable_signature *")
     compact = r.to_bytes(32, "big") + (b * r % N).to_bytes(32, "big")
     if not lib.secp256k1_ecdsa_recoverable_signature_parse_compact(_CTX, sig, compact, recid):
         return False  # pragma: no cover - r, s in [1, n)
-    tmp = ffi.new("secp256k1_pubkey *")
-    if not lib.secp256k1_ecdsa_recover(_CTX, tmp, sig, (-a * r % N).to_bytes(32, "big")):
-        return False
-    ffi.memmove(out, tmp, _STRUCT)
-    return True
+    return bool(lib.secp256k1_ecdsa_recover(_CTX, out, sig, (-a * r % N).to_bytes(32, "big")))
+
+
+def mul_add_g(a: int, b: int, point: Point) -> Point:
+    """a*G + b*point for *public* scalars (variable time), in one libsecp256k1 multiplication.
+
+    The shape of every Schnorr verification equation (s*G - e*P). Scalars are reduced mod n;
+    zero scalars, the identity point and an identity result are all fine. The rare point with
+    x = n (no ECDSA r, see :func:`mul_add_g_into`) takes two separate multiplications.
+    Raises ParameterError when a scalar is not an int or ``point`` is not a Point.
+    """
+    for k in (a, b):
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise ParameterError("mul_add_g: scalars must be ints")
+    if not isinstance(point, Point):
+        raise ParameterError("mul_add_g: point must be a Point")
+    a %= N
+    b %= N
+    if b == 0 or point.is_identity:
+        return Point.base_mul(a)
+    r, recid = recovery_params(point.to_bytes())
+    if r == 0:
+        return Point.base_mul(a) + point * b
+    out = ffi.new("secp256k1_pubkey *")
+    if not mul_add_g_into(out, a, b, r, recid):
+        return Point.identity()
+    return Point(_serialize(out))
 
 
 def _msm_direct(ks: Sequence[int], encs: Sequence[bytes]) -> Point:
     """One multiplication per term on raw structs, then one combine.
 
     A term on G is folded with another term into one two-scalar multiplication
-    (:func:`_g_lincomb`), or alone uses the generator multiplication (13 µs instead of 21 µs).
+    (:func:`mul_add_g_into`), or alone uses the generator multiplication (13 µs instead of
+    21 µs).
     """
     n = len(ks)
     arr = ffi.new(f"secp256k1_pubkey[{n}]")
@@ -229,7 +261,10 @@ def _msm_direct(ks: Sequence[int], encs: Sequence[bytes]) -> Point:
     if n >= 2 and _G_ENC in encs:
         gi = encs.index(_G_ENC)
         j = 1 if gi == 0 else 0
-        if _g_lincomb(arr + j, ks[gi], ks[j], encs[j]):  # slot j now holds k_G G + k_j P_j
+        r, recid = recovery_params(encs[j])
+        folded = ffi.new("secp256k1_pubkey *")  # slot j stays intact when the fold fails
+        if r and mul_add_g_into(folded, ks[gi], ks[j], r, recid):  # k_G G + k_j P_j
+            ffi.memmove(arr + j, folded, _STRUCT)
             todo = [i for i in todo if i not in (gi, j)]
             summed = [i for i in summed if i != gi]
     for i in todo:

@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cryptocore.errors import ParameterError
-from cryptocore.secp256k1 import FixedBaseTable, G, N, Point, msm
+from cryptocore.secp256k1 import FixedBaseTable, G, N, Point, msm, mul_add_g
 
 mod = sys.modules["cryptocore.secp256k1.msm"]
 
@@ -144,3 +144,36 @@ def test_buckets_summing_to_identity(window: int) -> None:
         assert mod._msm_pippenger(nk, encs, window) == expected
         assert FixedBaseTable(ps, teeth=window).msm(ks) == expected
         assert msm(ks, ps) == expected
+
+
+@given(any_ints, any_ints, points)
+@example(a=0, b=0, p=G)
+@example(a=5, b=0, p=G * 3)
+@example(a=0, b=7, p=G * 3)
+@example(a=3, b=5, p=Point.identity())
+@example(a=1, b=1, p=-G)  # G + (-G) = identity
+@example(a=N - 1, b=N - 1, p=G * (N - 1))
+def test_mul_add_g(a: int, b: int, p: Point) -> None:
+    assert mul_add_g(a, b, p) == Point.base_mul(a) + p * b
+
+
+@pytest.mark.parametrize("special", [X_IS_N, -X_IS_N, X_ABOVE_N, -X_ABOVE_N])
+@given(scalars, scalars)
+def test_mul_add_g_with_x_at_least_n(special: Point, a: int, b: int) -> None:
+    assert mul_add_g(a, b, special) == naive([a, b], [G, special])
+
+
+@given(st.integers(min_value=1, max_value=N - 1), st.integers(min_value=1, max_value=N - 1))
+def test_mul_add_g_identity_result(a: int, b: int) -> None:
+    q = Point.base_mul(-a * pow(b, -1, N) % N)  # a*G + b*Q = identity
+    assert mul_add_g(a, b, q) == Point.identity()
+    assert mul_add_g(a, b + 1, q) == q
+
+
+def test_mul_add_g_errors() -> None:
+    with pytest.raises(ParameterError):
+        mul_add_g(1.0, 2, G)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        mul_add_g(1, True, G)
+    with pytest.raises(ParameterError):
+        mul_add_g(1, 2, G.to_bytes())  # type: ignore[arg-type]
