@@ -423,6 +423,71 @@ def _ecdsa_material() -> dict[str, list[bytes]]:
     }
 
 
+@functools.cache
+def _ecdsa_message_material() -> dict[str, list[bytes]]:
+    from mdkm.ecdsa.messages import SEALED_SHARES_LENGTH, EcdsaMessage, Kind
+    from mdkm.ecdsa.proofs import ProductProof
+    from mdkm.ecdsa.protocol import (
+        Complaint,
+        Justification,
+        PresignDealing,
+        PrivateShares,
+        ProductShare,
+        SignatureShare,
+    )
+
+    m = _ecdsa_material()
+    dealing = PresignDealing.from_bytes(m["dealing"][0])
+    shares = PrivateShares.from_bytes(m["private"][0])  # dealer 1 -> recipient 2
+    proof = ProductProof.from_bytes(m["proof"][0])
+    complaint = Complaint(session_id=_SID, complainer=2, accused=(1, 3))
+    just = Justification(session_id=_SID, dealer=1, shares=shares)
+    digest = bytes(range(100, 132))
+    msgs = [
+        EcdsaMessage(
+            kind=Kind.DEAL,
+            session_id=_SID,
+            sender=1,
+            dealing=dealing,
+            sealed=(bytes(SEALED_SHARES_LENGTH), b"\x01" * SEALED_SHARES_LENGTH),
+        ),
+        EcdsaMessage(
+            kind=Kind.COMPLAINT, session_id=_SID, sender=2, digest=digest, complaint=complaint
+        ),
+        EcdsaMessage(
+            kind=Kind.JUSTIFY, session_id=_SID, sender=1, digest=digest, justifications=(just,)
+        ),
+        EcdsaMessage(
+            kind=Kind.PRODUCT,
+            session_id=_SID,
+            sender=2,
+            digest=digest,
+            product=ProductShare(session_id=_SID, signer=2, value=9, proof=proof),
+        ),
+        EcdsaMessage(
+            kind=Kind.SIGN,
+            session_id=_SID,
+            sender=3,
+            digest=digest,
+            signature_share=SignatureShare(session_id=_SID, signer=3, value=1, proof=proof),
+        ),
+    ]
+    return {
+        "complaint": [
+            complaint.to_bytes(),
+            Complaint(session_id=_SID, complainer=1, accused=()).to_bytes(),
+        ],
+        "justification": [just.to_bytes()],
+        "messages": [x.to_bytes() for x in msgs],
+    }
+
+
+def _ecdsa_msg_decode(data: bytes) -> Any:
+    from mdkm.ecdsa.messages import decode_message
+
+    return decode_message(data)
+
+
 def _ecdsa_decoder(module: str, name: str) -> Callable[[bytes], Any]:
     def decode(data: bytes) -> Any:
         import importlib
@@ -881,6 +946,24 @@ CODECS: tuple[Codec, ...] = (
         _to_bytes,
         lambda: _ecdsa_material()["proof"],
     ),
+    Codec(
+        "ecdsa.Complaint",
+        _ecdsa_decoder("mdkm.ecdsa.protocol", "Complaint"),
+        _to_bytes,
+        lambda: _ecdsa_message_material()["complaint"],
+    ),
+    Codec(
+        "ecdsa.Justification",
+        _ecdsa_decoder("mdkm.ecdsa.protocol", "Justification"),
+        _to_bytes,
+        lambda: _ecdsa_message_material()["justification"],
+    ),
+    Codec(
+        "ecdsa.messages",
+        _ecdsa_msg_decode,
+        _to_bytes,
+        lambda: _ecdsa_message_material()["messages"],
+    ),
     Codec("bls.threshold.SignatureShare", _bls_share_decode, _to_bytes, _bls_share_seeds),
     # ringsig
     Codec("ringsig.RingSignature", _ring_sig_decode, _to_bytes, lambda: _ring_material()["sigs"]),
@@ -1004,6 +1087,7 @@ WRONG_TYPE_BUGS: dict[str, str] = {
     "dkg.Round1SecretPackage": "mdkm/dkg/frost_dkg.py Round1SecretPackage: " + _BYTES_CALL,
     "dkg.Round2SecretPackage": "mdkm/dkg/frost_dkg.py Round2SecretPackage: " + _BYTES_CALL,
     "ecdsa.PresignDealing": "mdkm/ecdsa/protocol.py PresignDealing.from_bytes: " + _BYTES_CALL,
+    "ecdsa.Complaint": "mdkm/ecdsa/protocol.py Complaint.from_bytes: " + _BYTES_CALL,
     "erc5564.StealthMetaAddress": "locked_accounts/erc5564.py from_bytes: " + _BYTES_CALL,
     "bip352.parse_witness": "locked_accounts/bip352.py parse_witness: len()/indexing on non-bytes",
     "bft.batch": "bft/batch.py decode_batch: None decodes as the empty batch, ints leak TypeError",
