@@ -24,13 +24,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from coincurve._libsecp256k1 import ffi, lib
-from coincurve.context import GLOBAL_CONTEXT
-
 from cryptocore.encoding import decode_scalar, expect_length
 from cryptocore.errors import EncodingError, InvalidSignature, ParameterError
 from cryptocore.hashing import tagged_hash
 from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1.bip340 import schnorr_verify, taptweak
 from mdkm.frost.ciphersuite import Ciphersuite, KeyAdjustment, register_ciphersuite
 
 __all__ = [
@@ -42,7 +40,6 @@ __all__ = [
 ]
 
 CONTEXT_STRING_TR: Final = b"FROST-secp256k1-SHA256-TR-v1"
-_CTX = GLOBAL_CONTEXT.ctx
 
 
 def _even(p: Point) -> tuple[Point, int]:
@@ -52,17 +49,16 @@ def _even(p: Point) -> tuple[Point, int]:
 def taproot_tweak(internal_key: Point, merkle_root: bytes) -> int:
     """BIP341 taproot_tweak_pubkey's t = int(hashTapTweak(bytes(P) || merkle_root)).
 
-    ``merkle_root`` is empty (key path only) or 32 bytes. ParameterError when t >= n (BIP341).
+    ``merkle_root`` is empty (key path only) or 32 bytes: this module's tweak convention,
+    mapped onto :func:`cryptocore.secp256k1.bip340.taptweak` (where ``None`` is the key path).
+    ParameterError when t >= n (BIP341).
     """
     if not isinstance(merkle_root, bytes | bytearray | memoryview):
         raise ParameterError("merkle root must be bytes")
     merkle_root = bytes(merkle_root)
     if len(merkle_root) not in (0, 32):
         raise ParameterError("merkle root must be empty or 32 bytes")
-    t = int.from_bytes(tagged_hash("TapTweak", internal_key.xonly() + merkle_root), "big")
-    if t >= N:
-        raise ParameterError("taproot tweak is not below the group order")  # pragma: no cover
-    return t
+    return taptweak(internal_key.xonly(), merkle_root or None)
 
 
 class TaprootCiphersuite(Ciphersuite):
@@ -119,19 +115,17 @@ class TaprootCiphersuite(Ciphersuite):
     def verify(self, public_key: Point, message: bytes, R: Point, z: int) -> None:
         """BIP340 Verify for any message length, with P = lift_x(x(public_key)).
 
-        Runs libsecp256k1's ``secp256k1_schnorrsig_verify`` (the BIP340 reference algorithm:
+        Runs libsecp256k1's ``secp256k1_schnorrsig_verify`` through
+        :func:`cryptocore.secp256k1.bip340.schnorr_verify` (the BIP340 reference algorithm:
         e = int(hashBIP0340/challenge(r || x(P) || m)), R' = s·G - e·P, accept iff R' is finite
         with even Y and x(R') = r); :func:`verify_reference` is the same check in Python.
         """
         if public_key.is_identity or R.is_identity or not 0 <= z < N:
             raise InvalidSignature("signature does not verify")
-        xpk = ffi.new("secp256k1_xonly_pubkey *")
-        if not lib.secp256k1_xonly_pubkey_parse(_CTX, xpk, public_key.xonly()):
-            raise InvalidSignature("signature does not verify")  # pragma: no cover - valid Point
-        sig = R.xonly() + z.to_bytes(32, "big")
-        message = bytes(message)
-        if not lib.secp256k1_schnorrsig_verify(_CTX, sig, message, len(message), xpk):
-            raise InvalidSignature("signature does not verify")
+        try:
+            schnorr_verify(bytes(message), public_key.xonly(), R.xonly() + z.to_bytes(32, "big"))
+        except InvalidSignature:
+            raise InvalidSignature("signature does not verify") from None
 
     def verify_reference(self, public_key: Point, message: bytes, R: Point, z: int) -> None:
         """BIP340 Verify written out in Python over :class:`Point` (parity-tested)."""

@@ -18,7 +18,7 @@ from cryptocore.errors import (
 )
 from cryptocore.hashing import tagged_hash
 from cryptocore.rng import deterministic_rng
-from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1 import N, Point, taproot_tweak_pubkey
 from mdkm.dealer import trusted_dealer_keygen
 from mdkm.keys import KeyPackage, PublicKeyPackage
 
@@ -61,6 +61,8 @@ def test_t_subsets_give_bip340_signatures_that_libsecp256k1_accepts(
     key = tr.tweaked_public_key(pub.group_public_key, tweak)
     if tweak is not None:
         assert key == reference_tweak(pub.group_public_key, tweak)
+        # and BIP341 taproot_tweak_pubkey of cryptocore (None is its key-path-only root)
+        assert key == taproot_tweak_pubkey(pub.group_public_key.xonly(), tweak or None)[1]
     else:
         assert key == pub.group_public_key.xonly()
     assert coincurve.PublicKeyXOnly(key).verify(sig, msg)
