@@ -435,6 +435,8 @@ class PresignShare:
     y_blind: int = 0
     received: dict[int, PrivateShares] = field(default_factory=dict)
 
+    __hash__ = None  # type: ignore[assignment]  # holds secrets: never a dict key or set member
+
     def __repr__(self) -> str:
         return f"PresignShare(identifier={self.identifier}, <redacted>)"
 
@@ -451,6 +453,8 @@ class Presignature:
     u_commitments: Mapping[int, Point]  # U_j for every signer (public)
     y_commitments: Mapping[int, Point]  # Y_j for every signer (public)
     _secret: tuple[int, int, int, int] | None  # (u_j, u'_j, y_j, y'_j); None once consumed
+
+    __hash__ = None  # type: ignore[assignment]  # holds secrets: never a dict key or set member
 
     def __repr__(self) -> str:
         state = "consumed" if self._secret is None else "unused"
