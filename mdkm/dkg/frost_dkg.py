@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cryptocore.encoding import decode_scalar, read_exact
+from cryptocore.encoding import as_bytes, decode_scalar, read_exact
 from cryptocore.errors import EncodingError, MisbehaviourError, MisuseError, ParameterError
 from cryptocore.hashing import hash_to_scalar, tagged_hash
 from cryptocore.rng import Rng, random_scalar
@@ -142,7 +142,7 @@ class Round1Package:
 
     @classmethod
     def decode_proof(cls, data: bytes, suite: str) -> tuple[Point, int]:
-        data = bytes(data)
+        data = as_bytes(data, "frost dkg package")
         rlen = 32 if _is_tr(suite) else 33
         if len(data) != rlen + 32:
             raise EncodingError("proof of knowledge: wrong length")
@@ -160,7 +160,7 @@ class Round1Package:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Round1Package:
-        data = bytes(data)
+        data = as_bytes(data, "frost dkg package")
         if len(data) < 4 or data[0] != _VERSION or data[1] not in _SUITE_BY_ID:
             raise EncodingError("round 1 package: bad version or ciphersuite")
         suite = _SUITE_BY_ID[data[1]]
@@ -200,7 +200,7 @@ class Round2Package:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Round2Package:
-        data = bytes(data)
+        data = as_bytes(data, "frost dkg package")
         if len(data) != 34 or data[0] != _VERSION or data[1] not in _SUITE_BY_ID:
             raise EncodingError("round 2 package: bad length, version or ciphersuite")
         return cls(
@@ -251,7 +251,7 @@ class Round1SecretPackage:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Round1SecretPackage:
-        data = bytes(data)
+        data = as_bytes(data, "frost dkg package")
         if len(data) < 38 or data[0] != _VERSION or data[1] not in _SUITE_BY_ID:
             raise EncodingError("round 1 secret package: bad version or ciphersuite")
         ident = decode_scalar(data[2:34], N, what="identifier", nonzero=True)
@@ -314,7 +314,7 @@ class Round2SecretPackage:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Round2SecretPackage:
-        data = bytes(data)
+        data = as_bytes(data, "frost dkg package")
         if len(data) < 70 or data[0] != _VERSION or data[1] not in _SUITE_BY_ID:
             raise EncodingError("round 2 secret package: bad version or ciphersuite")
         ident = decode_scalar(data[2:34], N, what="identifier", nonzero=True)

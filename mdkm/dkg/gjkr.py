@@ -95,7 +95,7 @@ class DkgParameters:
     participants: Mapping[int, Point]
     context: bytes = b""
     phase_timeout: float = 30.0
-    _session_id: bytes = field(default=b"", repr=False, compare=False)
+    _session_id: bytes = field(default=b"", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         g = get_group(self.group)

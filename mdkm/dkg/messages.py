@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Final
 
-from cryptocore.encoding import decode_scalar, read_exact
+from cryptocore.encoding import as_bytes, decode_scalar, read_exact
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.group import Group, get_group
 
@@ -158,9 +158,7 @@ def _u16(data: bytes, off: int) -> tuple[int, int]:
 
 def decode_message(data: bytes) -> DkgMessage:
     """Strictly decode a message (EncodingError on any deviation from the canonical layout)."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise EncodingError("dkg message: expected bytes")
-    data = bytes(data)
+    data = as_bytes(data, "dkg message")
     if len(data) < 3 or data[0] != MESSAGE_VERSION or data[1] not in _GROUP_NAMES:
         raise EncodingError("dkg message: bad version or group")
     try:
