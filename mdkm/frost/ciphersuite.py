@@ -23,7 +23,7 @@ from typing import ClassVar, Final
 
 from cryptocore.encoding import decode_scalar, expect_length
 from cryptocore.errors import EncodingError, InvalidSignature, ParameterError
-from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1 import N, Point, mul_add_g
 
 __all__ = [
     "CONTEXT_STRING",
@@ -213,7 +213,8 @@ class Ciphersuite:
         if public_key.is_identity or R.is_identity:
             raise InvalidSignature("signature does not verify")
         c = self.challenge(R, public_key, message)
-        if Point.base_mul(z) != R + public_key * c:
+        # z·G == R + c·PK, checked as z·G - c·PK == R: one two-scalar multiplication
+        if mul_add_g(z, -c, public_key) != R:
             raise InvalidSignature("signature does not verify")
 
     def decode_public_key(self, data: bytes) -> Point:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from cryptocore.encoding import decode_scalar, expect_length
 from cryptocore.errors import MisbehaviourError, ParameterError
-from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1 import N, Point, mul_add_g
 from mdkm.frost._fast import lagrange_at_zero
 from mdkm.frost.ciphersuite import (
     FROST_SECP256K1_SHA256,
@@ -117,9 +117,10 @@ def _share_ok(
     R: Point,
 ) -> bool:
     # RFC 9591 section 5.4: l = z_i·G, r = comm_share + PK_i·(c·lambda_i); the Taproot suite
-    # negates comm_share when R has odd y (the signer negated its nonces).
+    # negates comm_share when R has odd y (the signer negated its nonces). l == r is checked
+    # as z_i·G - (c·lambda_i)·PK_i == comm_share: one two-scalar multiplication.
     comm = commitment_share if suite.nonce_sign(R) == 1 else -commitment_share
-    return Point.base_mul(share.share) == comm + verifying_share * (c * lam % N)
+    return mul_add_g(share.share, -c * lam, verifying_share) == comm
 
 
 def verify_share(
