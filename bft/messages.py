@@ -102,22 +102,38 @@ class Vote:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Timeout:
-    """A timeout share for (epoch, view) with the sender's highest QC, sent to the next leader."""
+    """A timeout share for (epoch, view) with the sender's highest QC, sent to the next leader.
+
+    ``last_vote`` re-sends the sender's latest vote (as LibraBFT does): when the leader that
+    should have combined those votes is down, whoever collects the timeouts can still form the
+    QC, so a crashed leader costs one certificate less.
+    """
 
     epoch: int
     view: int
     high_qc: QuorumCert
     share: bytes
+    last_vote: Vote | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.share, bytes) or not 0 < len(self.share) <= MAX_SHARE:
             raise ParameterError("timeout: bad share length")
         if self.high_qc.view > self.view:
             raise ParameterError("timeout: high QC is from a later view")
+        if self.last_vote is not None and (
+            self.last_vote.epoch != self.epoch or self.last_vote.view > self.view
+        ):
+            raise ParameterError("timeout: last vote from another epoch or a later view")
 
     def to_bytes(self) -> bytes:
         w = _head(_T_TIMEOUT).u32(self.epoch).u64(self.view).raw(self.high_qc.to_bytes())
-        return w.var(self.share).getvalue()
+        w.var(self.share)
+        if self.last_vote is None:
+            w.u8(0)
+        else:
+            v = self.last_vote
+            w.u8(1).u64(v.view).raw(v.block_hash).var(v.share)
+        return w.getvalue()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,7 +216,16 @@ def decode(data: bytes) -> Message:
         elif t == _T_TIMEOUT:
             epoch, view = r.u32(), r.u64()
             qc = QuorumCert.read(r)
-            msg = Timeout(epoch=epoch, view=view, high_qc=qc, share=r.var(MAX_SHARE))
+            share = r.var(MAX_SHARE)
+            flag = r.u8()
+            lv: Vote | None = None
+            if flag == 1:
+                vv = r.u64()
+                vh = r.raw(HASH_LEN)
+                lv = Vote(epoch=epoch, view=vv, block_hash=vh, share=r.var(MAX_SHARE))
+            elif flag != 0:
+                raise EncodingError("timeout: bad vote flag")
+            msg = Timeout(epoch=epoch, view=view, high_qc=qc, share=share, last_vote=lv)
         elif t == _T_SYNC_REQ:
             h = r.raw(HASH_LEN)
             msg = SyncRequest(block_hash=h, count=r.u32())

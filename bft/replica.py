@@ -221,6 +221,7 @@ class Replica:
         self._last_tc: TimeoutCert | None = None
         self._proposed_view = 0
         self._timed_out_view = 0
+        self._last_vote: Vote | None = None
         self.mempool: deque[bytes] = deque(transactions)
         self._inflight: dict[bytes, tuple[int, list[bytes]]] = {}
 
@@ -403,7 +404,7 @@ class Replica:
     def _local_timeout(self, now: float, reason: str) -> None:
         """Sign a timeout for the current view, persist, send it and move to the next view.
 
-        The first timeout after progress goes to the next leader only (linear view change).
+        The first timeout after progress goes to the next two leaders only (linear view change).
         After consecutive failed views the share is broadcast, and replicas that see timeouts
         for a later view from more than a third of the weight join that view (Bracha-style
         amplification, as in the DiemBFT/Jolteon pacemaker): this re-synchronises views that
@@ -416,7 +417,12 @@ class Replica:
             self._timed_out_view = view
             self.view = view + 1
             self.rules.persist_safety(self.store, self._safety_state())
-            msg = Timeout(epoch=self.epoch, view=view, high_qc=self.high_qc, share=share)
+            lv = self._last_vote
+            if lv is not None and (lv.epoch != self.epoch or lv.view + 2 < view):
+                lv = None
+            msg = Timeout(
+                epoch=self.epoch, view=view, high_qc=self.high_qc, share=share, last_vote=lv
+            )
             self.view = view
             broadcast = self.pacemaker.failures > 1 or reason == "join"
             self._enter_view(view + 1, now, reason)
@@ -425,7 +431,14 @@ class Replica:
                 self._out.append((None, data))
                 self.receive(self.id, data, now)
             else:
-                self._send(self._leader(cfg.committee, view + 1), data, now)
+                # the next two leaders (2 messages per replica: still linear). If the next
+                # leader is down, the one after it still combines the votes carried in the
+                # timeouts into a QC, so a crashed leader does not stop commits
+                nxt = self._leader(cfg.committee, view + 1)
+                after = self._leader(cfg.committee, view + 2)
+                self._send(nxt, data, now)
+                if after != nxt:
+                    self._send(after, data, now)
         else:
             self._enter_view(view + 1, now, reason)
 
@@ -578,6 +591,7 @@ class Replica:
         self.rules.persist_safety(self.store, self._safety_state())
         self._events.append(Voted(b.epoch, b.view, b.hash))
         vote = Vote(epoch=b.epoch, view=b.view, block_hash=b.hash, share=share)
+        self._last_vote = vote
         # the replica stays in view b.view until it sees QC(b.view) or TC(b.view): if the
         # next leader cannot certify the block, everyone times out on b.view and the next
         # leader still gets its turn with TC(b.view) (DiemBFT-style view advance)
@@ -716,6 +730,10 @@ class Replica:
             raise UnknownSender("vote from a non-member", culprits=[sender])
         if self._leader(cfg.committee, v.view + 1) != self.id:
             raise MisbehaviourError("vote sent to the wrong leader", culprits=[sender])
+        self._collect_vote(sender, v, now)
+
+    def _collect_vote(self, sender: int, v: Vote, now: float) -> None:
+        cfg = self._epochs[v.epoch]
         if v.epoch != self.epoch or v.view + 1 < self.view - 1:
             raise StaleMessage("vote for a past view")
         if v.view > self.view + _VOTE_WINDOW:
@@ -767,6 +785,11 @@ class Replica:
         self._timeouts[key] = (col, best)
         # the highest QC seen in timeouts is a QC like any other
         self._process_qc(t.high_qc, now)
+        if t.last_vote is not None and t.last_vote.view + 1 >= self.view - 1:
+            try:
+                self._collect_vote(sender, t.last_vote, now)
+            except (ReplayedMessage, StaleMessage):
+                pass
         if (
             t.view >= self.view
             and t.view > self._timed_out_view

@@ -209,6 +209,7 @@ async def _run(
         info.logs[i] = open(os.path.join(data_dir, f"node{i}.log"), "ab")
         info.procs[i] = _spawn(paths[i], info.logs[i])
     latencies: list[float] = []
+    acks: list[tuple[int, bytes]] = []
     acked = 0
     statuses: dict[int, dict[str, Any]] = {}
     result: dict[str, Any] = {}
@@ -246,8 +247,9 @@ async def _run(
                         txs.append(head + b"x" * max(0, tx_size - len(head)))
                         seq += 1
                     sent = time.monotonic()
-                    await c.submit_many(txs)
+                    positions = await c.submit_many(txs)
                     done = time.monotonic()
+                    acks.extend(zip(positions, txs, strict=True))
                     if done <= stop_at:
                         latencies.append((done - sent) * 1000.0)
                         acked += len(txs)
@@ -348,6 +350,7 @@ async def _run(
         result["extra_positions"] = extra_positions
         result["workload_result"] = workload_result
         result["acked_tx"] = acked
+        result["_acks"] = acks
     finally:
         for p in info.procs.values():
             if p.poll() is None:
@@ -432,6 +435,10 @@ def run_cluster(
             if hashes[a][:k] != hashes[b][:k]:
                 agree = False
     res["committed_tx"] = max((len(t) for t in txlogs.values()), default=0)
+    # every acknowledged transaction is in every log that reaches its position
+    acks = res.pop("_acks", [])
+    longest = max(txlogs.values(), key=len, default=[])
+    res["acks_ok"] = all(pos < len(longest) and longest[pos] == tx for pos, tx in acks)
     res["committed_blocks"] = {i: len(h) for i, h in hashes.items()}
     res["agree"] = agree
     res["data_dir"] = ddir

@@ -61,10 +61,13 @@ def test_partition_heals() -> None:
 def test_one_node_down_permanently() -> None:
     net = network(4, seed=4)
     net.at(0.5, lambda: net.crash("n2"))
+    before: list[int] = []
+    net.at(0.6, lambda: before.append(len(net.instances["n0"].log)))
     net.run(20.0)
     assert net.check_safety() == []
     alive = [len(net.instances[f"n{i}"].log) for i in (0, 1, 3)]
-    assert min(alive) > 20
+    # commits go on without node 2 (it leads every 4th view and collects every 4th QC)
+    assert min(alive) > before[0] + 15
 
 
 def test_crash_restart_catches_up() -> None:

@@ -1,0 +1,94 @@
+"""Real clusters of node processes on 127.0.0.1 (short runs; marked slow)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from bft.client import committed_transactions, status, submit, submit_many
+from bft.cluster import ClusterInfo, run_cluster
+
+pytestmark = pytest.mark.slow
+
+
+def _check(res: dict[str, object]) -> None:
+    assert res["agree"] is True
+    assert res["acks_ok"] is True
+    assert int(res["committed_tx"]) > 0  # type: ignore[call-overload]
+
+
+def test_workload_api_and_logs(tmp_path: pathlib.Path) -> None:
+    def workload(info: ClusterInfo) -> dict[str, object]:
+        host, port = info.client_endpoints[1]
+        p0 = submit(host, port, b"demo-tx-0")
+        ps = submit_many(host, port, [b"demo-tx-1", b"demo-tx-2"])
+        st = status(host, port)
+        back = committed_transactions(host, port, p0, 1)
+        return {"positions": [p0, *ps], "status": st, "back": back}
+
+    res = run_cluster(
+        nodes=4,
+        seconds=4,
+        data_dir=str(tmp_path),
+        workload=workload,
+        return_logs=True,
+        extra_transactions=[b"extra-a", b"extra-b"],
+        clients_per_node=1,
+        batch=50,
+    )
+    _check(res)
+    out = res["workload_result"]
+    positions = out["positions"]  # type: ignore[index]
+    assert out["back"] == [b"demo-tx-0"]  # type: ignore[index]
+    logs = res["logs"]
+    for node_log in logs.values():  # type: ignore[attr-defined]
+        for pos, tx in zip(positions, [b"demo-tx-0", b"demo-tx-1", b"demo-tx-2"], strict=True):
+            assert node_log[pos] == tx
+        for pos, tx in zip(res["extra_positions"], [b"extra-a", b"extra-b"], strict=True):  # type: ignore[call-overload]
+            assert node_log[pos] == tx
+
+
+def test_kill9_and_restart_random_nodes(tmp_path: pathlib.Path) -> None:
+    res = run_cluster(
+        nodes=4,
+        seconds=7,
+        data_dir=str(tmp_path),
+        kill_plan=[(1.0, 1, 1.0), (3.5, 2, 0.5)],
+        base_timeout=0.5,
+        clients_per_node=1,
+        batch=100,
+    )
+    _check(res)
+    blocks = res["committed_blocks"]
+    assert min(blocks.values()) >= max(blocks.values()) - 30  # type: ignore[attr-defined]
+
+
+def test_leader_kill(tmp_path: pathlib.Path) -> None:
+    res = run_cluster(
+        nodes=4,
+        seconds=6,
+        data_dir=str(tmp_path),
+        kill_leader_at=2.0,
+        base_timeout=0.5,
+        clients_per_node=1,
+        batch=100,
+    )
+    _check(res)
+    assert "leader_kill_to_commit_ms" in res
+    assert res["view_changes"] >= 1  # type: ignore[operator]
+
+
+def test_one_node_down_permanently(tmp_path: pathlib.Path) -> None:
+    res = run_cluster(
+        nodes=4,
+        seconds=6,
+        data_dir=str(tmp_path),
+        kill_plan=[(1.0, 3, None)],
+        base_timeout=0.5,
+        clients_per_node=1,
+        batch=100,
+    )
+    _check(res)
+    blocks = res["committed_blocks"]
+    assert blocks[0] > blocks[3] + 5  # type: ignore[index]
