@@ -11,7 +11,16 @@ from cryptocore.group import get_group
 from cryptocore.rng import deterministic_rng
 from cryptocore.secp256k1 import N, Point
 from mdkm.dkg import run_in_process, simulate
-from mdkm.dkg.gjkr import interpolate
+from mdkm.dkg.gjkr import (
+    CommitmentEvaluator,
+    _evaluate_python,
+    derive_weights,
+    evaluate_at_many,
+    horner,
+    interpolate,
+    multi_scalar,
+    weighted_commitment,
+)
 from mdkm.vss import evaluate, reconstruct
 
 
@@ -152,3 +161,58 @@ def test_bls12_381_public_keys_in_g1() -> None:
     run = simulate(4, 3, group="bls12_381", rng=deterministic_rng(6), faults={3: "bad_extract"})
     assert run.exposed == (3,)
     _check_output(run.public_key_package, list(run.key_packages.values()), 3, g.order, "bls12_381")
+
+
+# ---------------------------------------------------------------------------- building blocks
+
+
+def test_commitment_evaluator_table_matches_horner() -> None:
+    g = get_group("secp256k1")
+    pts = tuple(Point.base_mul(k) for k in range(3, 15))
+    ev = CommitmentEvaluator(pts, g)
+    for x in (1, 2, 3, 4, 5, 77, N - 1, 2**200):
+        assert ev.at(x) == horner(pts, x, N)
+    assert ev._table is not None  # the fixed-base path was exercised
+
+
+@given(coeffs=st.lists(st.integers(0, N - 1), min_size=1, max_size=12), data=st.data())
+def test_interpolate_recovers_the_polynomial(coeffs, data) -> None:
+    xs = data.draw(
+        st.lists(st.integers(1, N - 1), min_size=len(coeffs), max_size=len(coeffs), unique=True)
+    )
+    pts = {x: evaluate(coeffs, x, N) for x in xs}
+    assert interpolate(pts, N) == [c % N for c in coeffs]
+
+
+@given(
+    polys=st.lists(
+        st.lists(st.integers(0, N - 1), min_size=1, max_size=40), min_size=1, max_size=3
+    ),
+    xs=st.lists(st.one_of(st.integers(0, 2**16 + 5), st.integers(0, N - 1)), max_size=6),
+)
+def test_share_evaluation_matches_reference(polys, xs) -> None:
+    want = [[evaluate(p, x, N) for x in xs] for p in polys]
+    assert _evaluate_python(polys, xs, N) == want
+    assert evaluate_at_many(polys, xs, N) == want
+
+
+def test_weighted_commitment_is_the_weighted_sum() -> None:
+    g = get_group("secp256k1")
+    cs = [tuple(Point.base_mul(10 * i + k) for k in range(3)) for i in range(1, 5)]
+    ws = list(derive_weights(bytes(32), b"x", bytes(32), [1, 2, 3, 4]).values())
+    assert all(0 < w < 2**128 for w in ws)
+    agg = weighted_commitment(cs, ws, g)
+    for k in range(3):
+        assert agg[k] == Point.base_mul(sum(w * (10 * i + k) for i, w in zip(range(1, 5), ws)) % N)
+    assert multi_scalar(g, [2, 3], [cs[0][0], cs[1][0]]) == cs[0][0] * 2 + cs[1][0] * 3
+    with pytest.raises(ParameterError):
+        weighted_commitment([], [], g)
+
+
+def test_n16_with_faults_uses_the_fast_paths() -> None:
+    run = simulate(
+        16, 11, rng=deterministic_rng(16), faults={3: "bad_extract", 9: "bad_share_unjustified"}
+    )
+    assert run.exposed == (3,) and run.disqualified == (9,)
+    _check_output(run.public_key_package, list(run.key_packages.values()), 11, N)
+    assert run.cache_hits > 0
