@@ -117,9 +117,14 @@ def core_verify_points(
     pk: G1Point, message: bytes, sig: G2Point, dst: bytes, backend: Backend
 ) -> bool:
     """CoreVerify on decoded points: e(PK, H(m)) == e(P1, sig)."""
-    q = hash_to_g2(message, dst, backend=backend)
-    g1 = G1Point.generator(backend)
-    return pairing_check([(pk, q), (-g1, sig)], backend=backend)
+    return core_verify_hashed(pk, hash_to_g2(message, dst, backend=backend), sig, backend)
+
+
+def core_verify_hashed(pk: G1Point, q: G2Point, sig: G2Point, backend: Backend) -> bool:
+    """CoreVerify's equation for a message already hashed to Q = H(m) in G2:
+    e(PK, Q) == e(P1, sig), as one pairing check e(PK, Q) * e(-P1, sig) == 1 (draft-05 section
+    2.7, step 6; also the threshold share and combination checks)."""
+    return pairing_check([(pk, q), (-G1Point.generator(backend), sig)], backend=backend)
 
 
 # ----------------------------------------------------------------------------- sign / verify

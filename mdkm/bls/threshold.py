@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cryptocore.bls12_381 import G1Point, G2Point, R, hash_to_g2, pairing_check
+from cryptocore.bls12_381 import G1Point, G2Point, R, hash_to_g2
 from cryptocore.bls12_381.backend import Backend, get_backend
 from cryptocore.encoding import decode_scalar, expect_length
 from cryptocore.errors import (
@@ -117,11 +117,6 @@ def _verifying_share(pub: PublicKeyPackage, identifier: int) -> G1Point:
     return y
 
 
-def _share_ok(y: G1Point, share: SignatureShare, q: G2Point, backend: Backend) -> bool:
-    # e(Y_i, H(m)) == e(P1, sigma_i)
-    return pairing_check([(y, q), (-G1Point.generator(backend), share.signature)], backend=backend)
-
-
 def verify_share(
     public_key_package: PublicKeyPackage,
     share: SignatureShare,
@@ -135,7 +130,8 @@ def verify_share(
         raise ParameterError("expected a SignatureShare")
     b = get_backend(backend)
     y = _verifying_share(public_key_package, share.identifier)
-    if not _share_ok(y, share, _h(message, b), b):
+    # e(Y_i, H(m)) == e(P1, sigma_i)
+    if not scheme.core_verify_hashed(y, _h(message, b), share.signature, b):
         raise InvalidSignature("invalid signature share")
 
 
@@ -156,10 +152,12 @@ def _invalid_shares(
     ys = [_verifying_share(pub, s.identifier) for s in shares]
     y_comb = G1Point.multiexp(ys, coeffs, backend=backend)
     s_comb = G2Point.multiexp([s.signature for s in shares], coeffs, backend=backend)
-    if pairing_check([(y_comb, q), (-G1Point.generator(backend), s_comb)], backend=backend):
+    if scheme.core_verify_hashed(y_comb, q, s_comb, backend):
         return []
     return [
-        s.identifier for s, y in zip(shares, ys, strict=True) if not _share_ok(y, s, q, backend)
+        s.identifier
+        for s, y in zip(shares, ys, strict=True)
+        if not scheme.core_verify_hashed(y, q, s.signature, backend)
     ]
 
 
@@ -204,7 +202,7 @@ def combine(
     sigma = G2Point.multiexp([s.signature for s in chosen], lambdas, backend=b)
     if verify:
         gpk: G1Point = pub.group_public_key
-        if not pairing_check([(gpk, q), (-G1Point.generator(b), sigma)], backend=b):
+        if not scheme.core_verify_hashed(gpk, q, sigma, b):
             # valid shares that do not interpolate to a signature under the group key:
             # the public key package is inconsistent
             raise InvalidSignature("combined signature does not verify under the group key")
@@ -249,15 +247,7 @@ def threshold_sign_in_process(
     return combine(pub, shares, message, rng=rng, backend=backend)
 
 
-def verify(
-    public_key: bytes,
-    message: bytes,
-    signature: bytes,
-    *,
-    backend: Backend | str | None = None,
-) -> None:
-    """Verify a (threshold or ordinary) BLS signature under the POP ciphersuite.
-
-    The same as :func:`mdkm.bls.scheme.verify`: None or InvalidSignature.
-    """
-    scheme.verify(public_key, message, signature, backend=backend)
+#: Verify a (threshold or ordinary) BLS signature under the POP ciphersuite: a combined
+#: signature is an ordinary BLS signature under the group key, so this is
+#: :func:`mdkm.bls.scheme.verify` itself (None or InvalidSignature).
+verify = scheme.verify
