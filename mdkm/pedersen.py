@@ -73,7 +73,9 @@ def pedersen_generator(group: Group | str) -> Any:
 
 
 def commit(
-    coefficients: Sequence[int], blinding_coefficients: Sequence[int], group: Group | str
+    coefficients: Sequence[int],
+    blinding_coefficients: Sequence[int],
+    group: Group | str = "secp256k1",
 ) -> tuple[Any, ...]:
     """Pedersen commitments ``C_k = a_k·G + b_k·H`` (secret scalars on constant-time paths)."""
     g = _as_group(group)
@@ -88,7 +90,7 @@ def commit(
     return tuple(out)
 
 
-def expected(commitment: Sequence[Any], identifier: int, group: Group | str) -> Any:
+def expected(commitment: Sequence[Any], identifier: int, group: Group | str = "secp256k1") -> Any:
     """``sum_k C_k · i^k`` by Horner in the exponent (public scalars, variable time)."""
     g = _as_group(group)
     if not commitment:
@@ -105,7 +107,7 @@ def verify(
     share: int,
     blinding_share: int,
     commitment: Sequence[Any],
-    group: Group | str,
+    group: Group | str = "secp256k1",
 ) -> None:
     """Check ``share·G + blinding_share·H == sum_k C_k · i^k``; raise InvalidShare otherwise.
 

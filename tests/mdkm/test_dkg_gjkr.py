@@ -216,3 +216,20 @@ def test_n16_with_faults_uses_the_fast_paths() -> None:
     assert run.exposed == (3,) and run.disqualified == (9,)
     _check_output(run.public_key_package, list(run.key_packages.values()), 11, N)
     assert run.cache_hits > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", ["secp256k1", "bls12_381"])
+def test_n_minus_t_faults_of_every_kind(group: str) -> None:
+    """n = 22, t = 15: seven faulty participants (the most robustness allows), one per kind."""
+    if group == "bls12_381":
+        pytest.importorskip("cryptocore.bls12_381")
+    g = get_group(group)
+    faults = {2: "silent", 5: "silent_after_deal", 7: "bad_share:8", 11: "bad_share_unjustified"}
+    faults |= {13: "bad_commitment", 17: "bad_extract", 19: "false_complaint"}
+    run = simulate(22, 15, group, rng=deterministic_rng(group), faults=faults)
+    # 19 accuses everybody, so 5 (silent after dealing) fails to justify and is disqualified
+    assert run.disqualified == (2, 5, 11, 13)
+    assert run.exposed == (17,)
+    assert set(run.blamed) == {2, 5, 7, 11, 13, 17}
+    _check_output(run.public_key_package, list(run.key_packages.values()), 15, g.order, group)
