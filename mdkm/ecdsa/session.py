@@ -202,6 +202,7 @@ class _RoundSession:
         self._pending: dict[Kind, dict[int, tuple[EcdsaMessage, bytes]]] = {
             k: {} for k in self._rounds
         }
+        self._digests: dict[Kind, bytes] = {}
 
     # ------------------------------------------------------------------ driver interface
     @property
@@ -262,6 +263,8 @@ class _RoundSession:
         """Feed one message from ``sender`` (see the module docstring for the error rules)."""
         if self._state is SessionState.FAILED:
             raise MisuseError("session has failed")
+        if not isinstance(sender, int) or isinstance(sender, bool):
+            raise MisbehaviourError("sender is not an identifier")
         if self._me is not None and sender == self._me:
             raise MisuseError("a session does not receive its own messages")
         if sender not in self._senders:
@@ -372,7 +375,11 @@ class _RoundSession:
             self._raw[kind][sender] = raw
 
     def _digest(self, kind: Kind) -> bytes:
-        return transcript_digest(kind, self._sid, self._ids, self._raw[kind])
+        """Digest of a closed round (computed once: a closed round never changes)."""
+        d = self._digests.get(kind)
+        if d is None:
+            d = self._digests[kind] = transcript_digest(kind, self._sid, self._ids, self._raw[kind])
+        return d
 
     def _check_digest(self, msg: EcdsaMessage, previous: Kind) -> None:
         if msg.digest != self._digest(previous):

@@ -18,6 +18,7 @@ from cryptocore.errors import (
     MisbehaviourError,
     MisuseError,
     ParameterError,
+    ProtocolError,
     ReplayError,
 )
 from cryptocore.rng import deterministic_rng
@@ -44,6 +45,7 @@ from mdkm.ecdsa.protocol import (
     Complaint,
     Justification,
     PrivateShares,
+    ProductShare,
     SignatureShare,
 )
 from mdkm.ecdsa.session import Blame, RoundStarted
@@ -241,6 +243,11 @@ def test_unknown_sender_wrong_session_and_malformed_bytes_are_rejected_without_h
     assert e.value.culprits == (KPS[4].identifier,)
     with pytest.raises(MisuseError):
         a.receive(IDS[0], deal_b, 0.0)
+    for odd in ("2", [2], None, True, 0, N):
+        with pytest.raises(MisbehaviourError):
+            a.receive(odd, deal_b, 0.0)  # type: ignore[arg-type]
+    with pytest.raises(MisbehaviourError, match="not bytes"):
+        a.receive(IDS[1], "text", 0.0)  # type: ignore[arg-type]
     # a well-formed DEAL of another session (same sender and keys)
     other = make_presign(sid=hashlib.sha256(b"other").digest())[IDS[1]]
     with pytest.raises(MisbehaviourError, match="another session") as e:
@@ -311,7 +318,7 @@ def test_messages_of_the_wrong_round_are_rejected() -> None:
             session_id=SID,
             signer=IDS[1],
             value=1,
-            proof=ProductProof(c=0, s_u=0, s_ub=0, s_z=0, s_zb=0),
+            proof=_ZERO_PROOF,
         ),
     ).to_bytes()
     with pytest.raises(MisbehaviourError, match="SIGN message"):
@@ -336,26 +343,42 @@ def test_messages_of_the_wrong_round_are_rejected() -> None:
 @settings(max_examples=40)
 @given(data=st.data())
 def test_mutated_messages_never_crash_a_session(data: st.DataObject) -> None:
-    """Any byte string from a member is accepted or rejected with a typed error; a rejected
-    mutant leaves the session running."""
+    """A bit-flipped message of any round is rejected with a typed error that leaves no trace
+    (the genuine message then completes the run), or fails the session with a typed error, or
+    is taken; nothing else (no crash). Noise is rejected without harm."""
+    kind = data.draw(st.sampled_from([Kind.DEAL, Kind.COMPLAINT, Kind.JUSTIFY, Kind.PRODUCT]))
     sessions = make_presign(seed="mutants")
-    a, b = sessions[IDS[0]], sessions[IDS[1]]
-    deal_b = broadcasts(b)[0]
-    pos = data.draw(st.integers(0, len(deal_b) - 1))
-    bit = data.draw(st.integers(0, 7))
-    mutant = bytearray(deal_b)
-    mutant[pos] ^= 1 << bit
+    a = sessions[IDS[0]]
+    held: list[bytes] = []
+
+    def hold(sender: int, to: int, d: bytes) -> bool:
+        if sender == IDS[1] and to == IDS[0] and decode_message(d).kind is kind:
+            held.append(d)
+            return True
+        return False
+
+    assert pump(sessions, skip=hold) == []
+    (genuine,) = held
+    assert a.round is kind and a.missing() == (IDS[1],)
+    noise = data.draw(st.binary(max_size=300))
+    with pytest.raises(MisbehaviourError):
+        a.receive(IDS[2], noise, 0.0)
+    pos = data.draw(st.integers(0, len(genuine) - 1))
+    mutant = bytearray(genuine)
+    mutant[pos] ^= 1 << data.draw(st.integers(0, 7))
     try:
         a.receive(IDS[1], bytes(mutant), 0.0)
-    except CryptoError as e:
-        assert isinstance(e, MisbehaviourError)
-        assert e.culprits == (IDS[1],)
-        assert a.state is SessionState.RUNNING
-    noise = data.draw(st.binary(max_size=300))
-    try:
-        a.receive(IDS[2], noise, 0.0)
-    except CryptoError as e:
-        assert isinstance(e, MisbehaviourError | ReplayError)
+    except ProtocolError as e:
+        if a.state is SessionState.FAILED:
+            assert a.error is e
+            return
+        assert isinstance(e, MisbehaviourError) and e.culprits == (IDS[1],)
+        assert a.state is SessionState.RUNNING and a.missing() == (IDS[1],)
+        a.receive(IDS[1], genuine, 0.0)  # the rejected mutant left no trace
+        assert pump(sessions) == []
+        assert all(s.state is SessionState.DONE for s in sessions.values())
+        return
+    pump(sessions)  # the mutant was taken: only typed errors may follow
 
 
 # ------------------------------------------------------------------ deadlines
@@ -521,6 +544,17 @@ def test_a_share_for_another_message_is_rejected() -> None:
     with pytest.raises(MisbehaviourError, match="another message") as e:
         a.receive(IDS[1], broadcasts(other)[0], 0.0)
     assert e.value.culprits == (IDS[1],) and a.state is SessionState.RUNNING
+    # a presign message (same session id) is of the wrong protocol round here
+    product = ProductShare(session_id=SID, signer=IDS[1], value=1, proof=_ZERO_PROOF)
+    raw = EcdsaMessage(
+        kind=Kind.PRODUCT, session_id=SID, sender=IDS[1], digest=bytes(32), product=product
+    ).to_bytes()
+    with pytest.raises(MisbehaviourError, match="PRODUCT message"):
+        a.receive(IDS[1], raw, 0.0)
+    assert a.state is SessionState.RUNNING and a.missing() == (IDS[1], IDS[2])
+
+
+_ZERO_PROOF = ProductProof(c=0, s_u=0, s_ub=0, s_z=0, s_zb=0)
 
 
 def test_an_equivocating_dealer_fails_the_session_instead_of_splitting_qual() -> None:
@@ -703,3 +737,25 @@ class PresignScheduleMachine(RuleBasedStateMachine):
 
 PresignScheduleMachine.TestCase.settings = settings(max_examples=12, stateful_step_count=40)
 TestPresignScheduleMachine = PresignScheduleMachine.TestCase
+
+
+@pytest.mark.slow
+def test_eleven_signers_through_sessions_with_a_disqualified_dealer() -> None:
+    pub, kps = trusted_dealer_keygen(16, 6, rng=deterministic_rng("eleven"))
+    signers = kps[:11]
+    ids = [k.identifier for k in signers]
+    keys = {i: IdentityKey.generate(deterministic_rng(f"id11-{i}")) for i in ids}
+    identities = {i: k.public_key for i, k in keys.items()}
+    sessions = {
+        k.identifier: (NoJustify if k.identifier == ids[4] else EcdsaPresignSession)(
+            k, ids, SID, keys[k.identifier], identities, rng=deterministic_rng(k.identifier)
+        )
+        for k in signers
+    }
+    assert pump(sessions) == []
+    for s in sessions.values():
+        assert s.qual == tuple(i for i in ids if i != ids[4])
+    signs = sign_all(presignatures(sessions), kps=signers)
+    assert pump(signs) == []
+    sig = signs[ids[0]].signature
+    assert sig is not None and recovered(sig) == pub.group_public_key.to_bytes()
