@@ -1,10 +1,10 @@
 """Hot-path helpers for FROST with many signers (public values only).
 
-* :func:`weighted_sum` — sum(P) + sum(k_j·Q_j) for public points and public scalars: uses
-  ``cryptocore.secp256k1.msm`` when that module is available, otherwise multiplies in place on
-  libsecp256k1 structures (variable-time ``ec_pubkey_tweak_mul``: the scalars are public binding
-  factors) and adds every point in a single ``ec_pubkey_combine`` call, never re-encoding the
-  intermediate points.
+* :func:`weighted_sum` — sum(P) + sum(k_j·Q_j) for public points and public scalars: multiplies
+  in place on libsecp256k1 structures (variable-time ``ec_pubkey_tweak_mul``: the scalars are
+  public binding factors) and adds every point in a single ``ec_pubkey_combine`` call, never
+  re-encoding the intermediate points. (Not ``cryptocore.secp256k1.msm``: the plain points
+  P would each cost a multiplication by 1 there, and the package caches its parsed points.)
 * :func:`lagrange_at_zero` — Lagrange coefficient of one signer (RFC 9591 section 4.2).
 * :func:`all_lagrange_at_zero` — coefficients of every signer: the field backend's
   ``lagrange_coefficients`` (``cryptocore.field.get_backend()``) when that module exists, else
