@@ -26,6 +26,8 @@ below 2^256, ``pinv = -p^-1 mod 2^32``, R = 2^256.
 
 * ``montmul(a, b, p, pinv)`` = a·b·R^-1 mod p, fully reduced, when a·b < p·R (CIOS: Koç, Acar,
   Kaliski, "Analyzing and Comparing Montgomery Multiplication Algorithms", IEEE Micro 1996, §4).
+* ``mulsmall(a, x, p, pinv)`` = a·x·2^-32 mod p, fully reduced, for a < p and x < 2^32 (one
+  REDC round: Montgomery, "Modular multiplication without trial division", Math. Comp. 1985).
 * ``addmod(a, b, p)`` = a + b mod p and ``submod(a, b, p)`` = a - b mod p for a, b < p.
 * ``select(mask, a, b)`` = a where mask is all ones, b where it is zero (branch-free).
 
@@ -97,6 +99,27 @@ def _reduce_tail(v: str, top: str) -> list[str]:
     return out
 
 
+def _mulsmall() -> list[str]:
+    """a·x·2^-32 mod p (a < p, x < 2^32): 9-limb product, one REDC round, one subtraction."""
+    out = [
+        "",
+        "",
+        '@njit(cache=True, inline="always")',
+        "def mulsmall(a, x, p, pinv):",
+        f"    {_args('a')} = a",
+        f"    {_args('p')} = p",
+        "    c = ZERO",
+    ]
+    for j in range(LIMBS):
+        out += [f"    s = a{j} * x + c", f"    t{j} = s & M32", "    c = s >> S32"]
+    out += ["    t8 = c", "    m = (t0 * pinv) & M32", "    c = (t0 + m * p0) >> S32"]
+    for j in range(1, LIMBS):
+        out += [f"    s = t{j} + m * p{j} + c", f"    t{j - 1} = s & M32", "    c = s >> S32"]
+    out += ["    s = t8 + c", "    t7 = s & M32", "    t8 = s >> S32"]
+    out += _reduce_tail("t", "t8")
+    return out
+
+
 def _addmod() -> list[str]:
     out = [
         "",
@@ -149,8 +172,9 @@ def _select() -> list[str]:
 
 def render() -> str:
     """The source text of ``_montgomery.py``."""
-    lines = [_HEADER.rstrip("\n"), "", '__all__ = ["addmod", "montmul", "select", "submod"]']
-    for part in (_montmul(), _addmod(), _submod(), _select()):
+    names = '["addmod", "montmul", "mulsmall", "select", "submod"]'
+    lines = [_HEADER.rstrip("\n"), "", f"__all__ = {names}"]
+    for part in (_montmul(), _mulsmall(), _addmod(), _submod(), _select()):
         lines += part
     return "\n".join(lines) + "\n"
 

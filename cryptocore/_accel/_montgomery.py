@@ -5,6 +5,8 @@ below 2^256, ``pinv = -p^-1 mod 2^32``, R = 2^256.
 
 * ``montmul(a, b, p, pinv)`` = a·b·R^-1 mod p, fully reduced, when a·b < p·R (CIOS: Koç, Acar,
   Kaliski, "Analyzing and Comparing Montgomery Multiplication Algorithms", IEEE Micro 1996, §4).
+* ``mulsmall(a, x, p, pinv)`` = a·x·2^-32 mod p, fully reduced, for a < p and x < 2^32 (one
+  REDC round: Montgomery, "Modular multiplication without trial division", Math. Comp. 1985).
 * ``addmod(a, b, p)`` = a + b mod p and ``submod(a, b, p)`` = a - b mod p for a, b < p.
 * ``select(mask, a, b)`` = a where mask is all ones, b where it is zero (branch-free).
 
@@ -25,7 +27,7 @@ S63 = np.uint64(63)
 ZERO = np.uint64(0)
 ONE = np.uint64(1)
 
-__all__ = ["addmod", "montmul", "select", "submod"]
+__all__ = ["addmod", "montmul", "mulsmall", "select", "submod"]
 
 
 @njit(cache=True, inline="always")
@@ -474,6 +476,101 @@ def montmul(a, b, p, pinv):
     s = t8 + c
     t7 = s & M32
     t8 = t9 + (s >> S32)
+    # subtract p; keep the difference unless it borrowed past the top word
+    br = ZERO
+    d = t0 - p0 - br
+    d0 = d & M32
+    br = d >> S63
+    d = t1 - p1 - br
+    d1 = d & M32
+    br = d >> S63
+    d = t2 - p2 - br
+    d2 = d & M32
+    br = d >> S63
+    d = t3 - p3 - br
+    d3 = d & M32
+    br = d >> S63
+    d = t4 - p4 - br
+    d4 = d & M32
+    br = d >> S63
+    d = t5 - p5 - br
+    d5 = d & M32
+    br = d >> S63
+    d = t6 - p6 - br
+    d6 = d & M32
+    br = d >> S63
+    d = t7 - p7 - br
+    d7 = d & M32
+    br = d >> S63
+    keep = ZERO - (br & (ONE - t8))
+    return (
+        (t0 & keep) | (d0 & ~keep),
+        (t1 & keep) | (d1 & ~keep),
+        (t2 & keep) | (d2 & ~keep),
+        (t3 & keep) | (d3 & ~keep),
+        (t4 & keep) | (d4 & ~keep),
+        (t5 & keep) | (d5 & ~keep),
+        (t6 & keep) | (d6 & ~keep),
+        (t7 & keep) | (d7 & ~keep),
+    )
+
+
+@njit(cache=True, inline="always")
+def mulsmall(a, x, p, pinv):
+    a0, a1, a2, a3, a4, a5, a6, a7 = a
+    p0, p1, p2, p3, p4, p5, p6, p7 = p
+    c = ZERO
+    s = a0 * x + c
+    t0 = s & M32
+    c = s >> S32
+    s = a1 * x + c
+    t1 = s & M32
+    c = s >> S32
+    s = a2 * x + c
+    t2 = s & M32
+    c = s >> S32
+    s = a3 * x + c
+    t3 = s & M32
+    c = s >> S32
+    s = a4 * x + c
+    t4 = s & M32
+    c = s >> S32
+    s = a5 * x + c
+    t5 = s & M32
+    c = s >> S32
+    s = a6 * x + c
+    t6 = s & M32
+    c = s >> S32
+    s = a7 * x + c
+    t7 = s & M32
+    c = s >> S32
+    t8 = c
+    m = (t0 * pinv) & M32
+    c = (t0 + m * p0) >> S32
+    s = t1 + m * p1 + c
+    t0 = s & M32
+    c = s >> S32
+    s = t2 + m * p2 + c
+    t1 = s & M32
+    c = s >> S32
+    s = t3 + m * p3 + c
+    t2 = s & M32
+    c = s >> S32
+    s = t4 + m * p4 + c
+    t3 = s & M32
+    c = s >> S32
+    s = t5 + m * p5 + c
+    t4 = s & M32
+    c = s >> S32
+    s = t6 + m * p6 + c
+    t5 = s & M32
+    c = s >> S32
+    s = t7 + m * p7 + c
+    t6 = s & M32
+    c = s >> S32
+    s = t8 + c
+    t7 = s & M32
+    t8 = s >> S32
     # subtract p; keep the difference unless it borrowed past the top word
     br = ZERO
     d = t0 - p0 - br

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from cryptocore._accel._montgomery import ZERO, addmod, montmul, select, submod
+from cryptocore._accel._montgomery import ZERO, addmod, montmul, mulsmall, select, submod
 from cryptocore._accel._python import PythonBackend, check_modulus, inverse_all
 from cryptocore.errors import ParameterError
 
@@ -45,9 +45,11 @@ __all__ = [
     "NumbaBackend",
     "from_limbs",
     "k_horner",
+    "k_horner_small",
     "k_inverse_backward",
     "k_inverse_forward",
     "k_lagrange",
+    "k_lagrange_small",
     "k_mul",
     "to_limbs",
 ]
@@ -134,6 +136,37 @@ def k_horner(cm, degree_plus_one, xm, p, pinv):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def k_horner_small(cw, degree_plus_one, xl, p, pinv):  # type: ignore[no-untyped-def]
+    """Horner's rule for points below 2^32 (participant identifiers), on plain values.
+
+    A step is acc = acc·x·2^-32 + c'_k (``mulsmall``: 8 + 8 limb products instead of montmul's
+    136). With c'_k = c_k·2^(32k) mod p (``cw``, prepared by the caller) the result is
+    sum_k c_k·x^k exactly: by induction acc_k = 2^(32k)·sum_{j>=k} c_j·x^(j-k).
+    ``xl`` is ``(8, N)`` with only limb 0 nonzero. Layout as in :func:`k_horner`.
+    """
+    npoints = xl.shape[1]
+    dd = degree_plus_one
+    npolys = cw.shape[1] // dd
+    out = np.empty((LIMBS, npolys * npoints), dtype=np.uint32)
+    pp = _ld(p, 0)
+    nxb = (npoints + BLOCK - 1) // BLOCK
+    for task in range(npolys * nxb):
+        q = task // nxb
+        lo = (task % nxb) * BLOCK
+        hi = min(lo + BLOCK, npoints)
+        ulo, uhi, ubase = np.uint64(lo), np.uint64(hi), np.uint64(q * npoints)
+        top = _ld(cw, q * dd + dd - 1)
+        for e in range(ulo, uhi):
+            _st(out, ubase + e, top)
+        for i in range(dd - 2, -1, -1):
+            ci = _ld(cw, q * dd + i)
+            for e in range(ulo, uhi):
+                r = mulsmall(_ld(out, ubase + e), np.uint64(xl[0, e]), pp, pinv)
+                _st(out, ubase + e, addmod(r, ci, pp))
+    return out
+
+
+@njit(cache=True)
 def k_lagrange(xm, atm, onem, p, pinv):  # type: ignore[no-untyped-def]
     """q_i = (at - x_i) · prod_{j != i} (x_i - x_j), Montgomery forms in and out.
 
@@ -162,6 +195,31 @@ def k_lagrange(xm, atm, onem, p, pinv):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def k_lagrange_small(xl, p, pinv):  # type: ignore[no-untyped-def]
+    """D_i = prod_{j != i} |x_i - x_j| · 2^(-32·n) mod p for distinct points below 2^32.
+
+    ``xl`` is ``(8, n)`` with only limb 0 nonzero (participant identifiers). Each factor fits one
+    limb, so a step is ``mulsmall`` (one REDC round, a factor 2^-32) instead of a full montmul;
+    the caller puts back the signs and 2^(32·n). The factor j = i is 1 (branch-free).
+    """
+    size = xl.shape[1]
+    out = np.empty((LIMBS, size), dtype=np.uint32)
+    pp = _ld(p, 0)
+    one = (np.uint64(1), ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
+    usize = np.uint64(size)
+    for e in range(ZERO, usize):
+        _st(out, e, one)
+    for j in range(ZERO, usize):
+        xj = np.uint64(xl[0, j])
+        for e in range(ZERO, usize):
+            d = np.uint64(xl[0, e]) - xj  # wraps when negative; bit 63 is the sign
+            neg = d >> np.uint64(63)
+            mag = (d ^ (ZERO - neg)) + neg + np.uint64(e == j)  # |x_e - x_j|, or 1 when e = j
+            _st(out, e, mulsmall(_ld(out, e), mag, pp, pinv))
+    return out
+
+
+@njit(cache=True)
 def k_inverse_forward(prefix, lanes, p, pinv):  # type: ignore[no-untyped-def]
     """Montgomery's trick, forward pass, in place, on ``lanes`` chains (Montgomery 1987, §10.3.1).
 
@@ -173,11 +231,15 @@ def k_inverse_forward(prefix, lanes, p, pinv):  # type: ignore[no-untyped-def]
     steps = prefix.shape[1] // lanes
     pp = _ld(p, 0)
     ulanes = np.uint64(lanes)
+    # the running products live in a separate (8, lanes) array: a loop that reads and writes
+    # different columns of one array defeats LLVM's alias checks, and it would not vectorise
+    acc = prefix[:, :lanes].copy()
     for s in range(1, steps):
         col = np.uint64(s) * ulanes
         for e in range(ZERO, ulanes):
-            r = montmul(_ld(prefix, col - ulanes + e), _ld(prefix, col + e), pp, pinv)
-            _st(prefix, col + e, r)
+            _st(acc, e, montmul(_ld(acc, e), _ld(prefix, col + e), pp, pinv))
+        for e in range(ZERO, ulanes):
+            _st(prefix, col + e, _ld(acc, e))
 
 
 @njit(cache=True)
@@ -192,12 +254,18 @@ def k_inverse_backward(am, prefix, acc, lanes, p, pinv):  # type: ignore[no-unty
     steps = am.shape[1] // lanes
     pp = _ld(p, 0)
     ulanes = np.uint64(lanes)
+    tmp = np.empty_like(acc)
     for s in range(steps - 1, 0, -1):
         col = np.uint64(s) * ulanes
-        # acc = (a_0 ... a_s)^-1, so a_s^-1 = acc · (a_0 ... a_{s-1}); then acc ·= a_s
+        prev = col - ulanes
+        # acc = (a_0 ... a_s)^-1, so a_s^-1 = acc · (a_0 ... a_{s-1}); then acc ·= a_s.
+        # Every loop reads one array and updates another in place (see k_inverse_forward).
         for e in range(ZERO, ulanes):
-            r = montmul(_ld(acc, e), _ld(prefix, col - ulanes + e), pp, pinv)
-            _st(prefix, col - ulanes + e, r)
+            _st(tmp, e, _ld(prefix, prev + e))
+        for e in range(ZERO, ulanes):
+            _st(tmp, e, montmul(_ld(tmp, e), _ld(acc, e), pp, pinv))
+        for e in range(ZERO, ulanes):
+            _st(prefix, prev + e, _ld(tmp, e))
         for e in range(ZERO, ulanes):
             _st(acc, e, montmul(_ld(acc, e), _ld(am, col + e), pp, pinv))
 
@@ -207,6 +275,7 @@ def k_inverse_backward(am, prefix, acc, lanes, p, pinv):  # type: ignore[no-unty
 # ---------------------------------------------------------------------------------------------
 
 _R = 1 << 256
+_SMALL = 1 << 32  # points below this take the one-limb Horner kernel
 
 
 def to_limbs(values: Sequence[int]) -> npt.NDArray[np.uint32] | None:
@@ -318,8 +387,10 @@ class NumbaBackend:
         xs = list(range(1, 11))
         self._mul(xs, xs, p)
         self._inverse(xs, p)
-        self._eval_matrix([xs, xs], xs, p)
-        self._lagrange(xs, p, 0)
+        self._eval_matrix([xs, xs], xs, p)  # small points: k_horner_small
+        self._eval_matrix([xs, xs], [x << 200 for x in xs], p)  # k_horner
+        self._lagrange(xs, p, 0)  # small points: k_lagrange_small
+        self._lagrange([x << 200 for x in xs], p, 0)  # k_lagrange
 
     # -- public operations ---------------------------------------------------------------------
 
@@ -417,17 +488,33 @@ class NumbaBackend:
             flat.extend(f)
             flat.extend([0] * (width - len(f)))
         k = _constants(p)
-        cm = _scale(_limbs_reduced(flat, p), k.r2, k.p, k.pinv)
         # pad the points to a multiple of 8 (one AVX-512 vector) so that no point falls into the
         # scalar remainder loop, which is several times slower per element
         padded = -(-npoints // 8) * 8
-        xl = _limbs_reduced(list(xs) + [0] * (padded - npoints), p)
-        xm = _scale(xl, k.r2, k.p, k.pinv)
-        out = k_horner(cm, width, xm, k.p, k.pinv)
-        keep = np.concatenate(
-            [out[:, q * padded : q * padded + npoints] for q in range(len(polys))], axis=1
-        )
-        vals = from_limbs(_scale(keep, k.one, k.p, k.pinv))
+        pts = list(xs) + [0] * (padded - npoints)
+        cl = _limbs_reduced(flat, p)
+        if min(pts) >= 0 and max(pts) < _SMALL:
+            # small points (participant ids): c'_k = c_k·2^(32k), then one REDC round per step
+            table = [0] * width
+            v = _R % p  # montmul(c, 2^(32k)·R) = c·2^(32k)
+            for i in range(width):
+                table[i] = v
+                v = v * _SMALL % p
+            tl = to_limbs(table)
+            assert tl is not None
+            cw = k_mul(cl, np.tile(tl, (1, len(polys))), k.p, k.pinv)
+            xl = to_limbs(pts)
+            assert xl is not None
+            out = k_horner_small(cw, width, xl, k.p, k.pinv)
+        else:
+            cm = _scale(cl, k.r2, k.p, k.pinv)
+            xm = _scale(_limbs_reduced(pts, p), k.r2, k.p, k.pinv)
+            out = _scale(k_horner(cm, width, xm, k.p, k.pinv), k.one, k.p, k.pinv)
+        if padded != npoints:
+            out = np.concatenate(
+                [out[:, q * padded : q * padded + npoints] for q in range(len(polys))], axis=1
+            )
+        vals = from_limbs(out)
         return [vals[q * npoints : (q + 1) * npoints] for q in range(len(polys))]
 
     def _lagrange(self, xs: Sequence[int], p: int, at: int) -> list[int]:
@@ -447,7 +534,22 @@ class NumbaBackend:
             big_l = big_l * (at - x) % p
         xl = to_limbs(pts)
         assert xl is not None
-        xm = _scale(xl, k.r2, k.p, k.pinv)
-        atm = _scale(_column(at), k.r2, k.p, k.pinv)
-        q = k_lagrange(xm, atm, k.one_m, k.p, k.pinv)
+        if max(pts) < _SMALL < p:
+            # small points: magnitudes in one limb; the sign of prod_{j != i} (x_i - x_j) is
+            # (-1)^(number of x_j above x_i). q_i·R = D_i · (at - x_i)·sign·2^(32n)·R^2 · R^-1.
+            d = k_lagrange_small(xl, k.p, k.pinv)
+            n = len(pts)
+            scale = pow(_SMALL, n, p) * k.r2_mod_p % p
+            rank = {x: r for r, x in enumerate(sorted(pts))}
+            f = [
+                scale * (at - x) % p if (n - 1 - rank[x]) % 2 == 0 else scale * (x - at) % p
+                for x in pts
+            ]
+            fl = to_limbs(f)
+            assert fl is not None
+            q = k_mul(d, fl, k.p, k.pinv)
+        else:
+            xm = _scale(xl, k.r2, k.p, k.pinv)
+            atm = _scale(_column(at), k.r2, k.p, k.pinv)
+            q = k_lagrange(xm, atm, k.one_m, k.p, k.pinv)
         return self._invert_montgomery(q, big_l, p)

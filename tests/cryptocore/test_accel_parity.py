@@ -87,6 +87,26 @@ def test_poly_eval_parity(
     assert numba_backend.poly_eval_many(polys[0], xs, p) == expected[0]
 
 
+small = st.one_of(st.integers(min_value=0, max_value=2**32 - 1), st.sampled_from([0, 1, 2**32 - 1]))
+
+
+@pytest.mark.parametrize("p", ALL_MODULI)
+@given(
+    polys=st.lists(st.lists(values, max_size=12), min_size=1, max_size=4),
+    xs=st.lists(small, min_size=1, max_size=20),
+)
+@example(polys=[[TOP - 1] * 5], xs=[2**32 - 1, 0, 1])
+@example(polys=[[SECP256K1_N - 1, BLS12_381_R - 1, 1]], xs=[2**32 - 1])
+def test_poly_eval_small_points_parity(
+    numba_backend: Backend, p: int, polys: list[list[int]], xs: list[int]
+) -> None:
+    """Points below 2^32 (participant ids) take the one-limb Horner kernel."""
+    expected = REF.poly_eval_matrix(polys, xs, p)
+    assert numba_backend._eval_matrix(polys, xs, p) == expected  # type: ignore[attr-defined]
+    # one point at 2^32 sends the same batch through the general kernel
+    assert numba_backend._eval_matrix(polys, [*xs, 2**32], p)[0][:-1] == expected[0]  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("p", ALL_MODULI)
 @given(xs=st.lists(values, max_size=24), at=values)
 @example(xs=[1, 2, 3], at=0)
@@ -105,6 +125,19 @@ def test_lagrange_parity(numba_backend: Backend, p: int, xs: list[int], at: int)
     assert numba_backend.lagrange_coefficients(xs, p, at) == expected
     if xs:  # the coefficients interpolate every polynomial of degree < len(xs) exactly
         assert sum(expected) % p == 1
+
+
+@pytest.mark.parametrize("p", ALL_MODULI)
+@given(xs=st.lists(small, max_size=40, unique=True), at=st.one_of(small, values))
+@example(xs=[1, 2, 3], at=0)
+@example(xs=[2**32 - 1, 0, 1, 2**31], at=5)
+@example(xs=[3, 1, 2], at=2**32 - 1)
+def test_lagrange_small_points_parity(
+    numba_backend: Backend, p: int, xs: list[int], at: int
+) -> None:
+    """Distinct points below 2^32 (participant ids) take the one-limb kernel."""
+    expected = REF.lagrange_coefficients(xs, p, at)
+    assert numba_backend._lagrange(xs, p, at) == expected  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("p", MODULI)
