@@ -221,6 +221,7 @@ class DkgSession:
         self.state = SessionState.FAILED
         self._deadline = None
         self._error = error
+        self._poly, self._blind, self._sent, self._shares = [], [], {}, {}
         culprits = error.culprits if isinstance(error, MisbehaviourError) else ()
         self._events.append(DkgEvent("failed", self.phase, culprits, str(error)))
 
