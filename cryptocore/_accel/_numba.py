@@ -353,8 +353,9 @@ class NumbaBackend:
     """Batch operations in numba kernels above a per-operation size cutoff.
 
     Below the cutoff (and for moduli the kernels do not handle: even or >= 2^256) an operation
-    runs on the Python reference, because converting ints to limbs and back costs about 270 ns
-    per element. The cutoffs were measured with ``benches/bench_field.py``.
+    runs on the Python reference, because converting ints to limbs and back costs 165-270 ns
+    per element. The cutoffs are measured crossovers, for random points and for small ids
+    (ADR 0002).
     """
 
     name = "numba"
@@ -363,8 +364,8 @@ class NumbaBackend:
     #: to the kernels. ``None``: never (the Python reference wins end to end at every size).
     cutoffs: ClassVar[dict[str, int | None]] = {
         "batch_mul": None,
-        "batch_inverse": 256,
-        "poly_eval": 96,
+        "batch_inverse": 128,
+        "poly_eval": 192,
         "lagrange": 16,
         "inner_product": None,
     }
