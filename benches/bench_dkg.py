@@ -52,7 +52,7 @@ def _time(fn: Callable[[], object], repeat: int = 1) -> float:
 
 def _backend_name() -> str:
     try:
-        from cryptocore._accel import get_backend
+        from cryptocore.field import get_backend
 
         b = get_backend()
         t0 = time.perf_counter()

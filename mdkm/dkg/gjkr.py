@@ -269,21 +269,16 @@ def weighted_commitment(
 
 # ----------------------------------------------------------------------- scalar-field batch work
 def _field_backend() -> Any | None:
-    """``cryptocore.field.get_backend()`` when available (numba or pure Python), else None.
-
-    ``LITHO_DKG_FIELD=python`` forces the local pure-Python loops (for benches).
-    """
+    """``cryptocore.field.get_backend()`` (numba or Python ints, chosen by
+    ``LITHO_FIELD_BACKEND``); ``LITHO_DKG_FIELD=python`` forces this module's own pure-Python
+    loops instead (the bench compares both)."""
     if os.environ.get("LITHO_DKG_FIELD", "").lower() == "python":
         return None
-    for name in ("cryptocore.field", "cryptocore._accel"):
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        getter = getattr(mod, "get_backend", None)
-        if callable(getter):
-            return getter()
-    return None
+    try:
+        mod = importlib.import_module("cryptocore.field")
+    except ImportError:  # pragma: no cover - cryptocore.field ships with the package
+        return None
+    return mod.get_backend()
 
 
 def evaluate_at_many(
