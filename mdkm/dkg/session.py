@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
-from cryptocore.encoding import decode_scalar
+from cryptocore.encoding import as_bytes, decode_scalar
 from cryptocore.errors import (
     CryptoError,
     EncodingError,
@@ -150,12 +150,15 @@ class DkgSession:
         """Accept one message from ``sender`` (authenticated by the transport)."""
         if self.state is SessionState.FAILED:
             raise MisuseError("session has failed")
+        if not isinstance(sender, int) or isinstance(sender, bool):
+            raise MisuseError("sender must be an integer identifier")
         if sender == self.identifier:
             raise MisuseError("a session does not receive its own messages")
         if sender not in self.params.participants:
             raise MisbehaviourError("message from a non-participant", culprits=_culprit(sender))
         try:
-            msg = self._cache.decoded(bytes(message), decode_message)
+            message = as_bytes(message, "dkg message")
+            msg = self._cache.decoded(message, decode_message)
         except EncodingError:
             raise MisbehaviourError("malformed message", culprits=(sender,)) from None
         if msg.session_id != self._sid:
@@ -167,17 +170,17 @@ class DkgSession:
             old = self._raw[kind].get(sender)
             if old is None:
                 old = self._pending[kind][sender][1]
-            what = "replayed message" if old == bytes(message) else "equivocation"
+            what = "replayed message" if old == message else "equivocation"
             raise MisbehaviourError(what, culprits=(sender,))
         self._check_shape(msg)
         if self.state is SessionState.DONE or (self.phase is not None and kind < self.phase):
             raise MisbehaviourError(f"late {kind.name} message", culprits=(sender,))
         if self.phase is None or kind > self.phase:
-            self._pending[kind][sender] = (msg, bytes(message))
+            self._pending[kind][sender] = (msg, message)
             return
         if sender not in self._expected:
             raise MisbehaviourError(f"unexpected {kind.name} message", culprits=(sender,))
-        self._accept(msg, bytes(message))
+        self._accept(msg, message)
         self._run_guarded(lambda: self._advance(now), now)
 
     def handle_timer(self, now: float) -> None:

@@ -352,3 +352,17 @@ def test_message_round_trip_and_mutants(kind, sender, k, scalars, rv, accused, p
     except EncodingError:
         return
     assert other != msg
+
+
+def test_wrong_types_are_typed_errors() -> None:
+    _, _, sessions = _setup()
+    outs = _start(sessions)
+    s1 = sessions[1]
+    for junk in (5, None, "deal", [1, 2]):
+        with pytest.raises(MisbehaviourError):
+            s1.receive(2, junk, 0.0)  # type: ignore[arg-type]
+    for sender in ("2", None, True, [2]):
+        with pytest.raises(MisuseError):
+            s1.receive(sender, _deal(outs, 2), 0.0)  # type: ignore[arg-type]
+    s1.receive(2, bytearray(_deal(outs, 2)), 0.0)  # bytes-like input is fine
+    assert 2 in s1._accepted[Kind.DEAL]
