@@ -36,7 +36,7 @@ import numpy as np
 from coincurve._libsecp256k1 import ffi, lib
 
 from cryptocore.errors import ParameterError
-from cryptocore.secp256k1.point import _COMPRESSED, _CTX, _G_ENC, N, Point
+from cryptocore.secp256k1.point import _CTX, _G_ENC, N, Point, _serialize
 
 __all__ = ["FixedBaseTable", "msm", "mul_add_g", "mul_add_g_into", "recovery_params"]
 
@@ -44,13 +44,6 @@ _STRUCT: Final = 64  # sizeof(secp256k1_pubkey)
 _PIPPENGER_MIN: Final = 400  # measured crossover (benches/bench_secp256k1.py)
 
 _NpArray = Any  # numpy arrays (numpy's typing of uint64 arithmetic is too loose to help here)
-
-
-def _serialize(pk: Any) -> bytes:
-    out = ffi.new("unsigned char[33]")
-    ln = ffi.new("size_t *", 33)
-    lib.secp256k1_ec_pubkey_serialize(_CTX, out, ln, pk, _COMPRESSED)
-    return bytes(ffi.buffer(out, 33))
 
 
 def _addr(ptr: Any) -> int:
