@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from cryptocore.errors import EncodingError, ParameterError
 
 __all__ = [
@@ -10,6 +13,7 @@ __all__ = [
     "encode_scalar",
     "expect_length",
     "i2osp",
+    "json_loads",
     "os2ip",
     "read_exact",
 ]
@@ -71,3 +75,54 @@ def read_exact(data: bytes, offset: int, length: int, what: str) -> tuple[bytes,
     if length < 0 or end > len(data):
         raise EncodingError(f"{what}: truncated input")
     return data[offset:end], end
+
+
+def _reject_constant(name: str) -> Any:
+    raise EncodingError(f"JSON: non-standard constant {name} (RFC 8259 has no NaN or Infinity)")
+
+
+def json_loads(
+    text: str | bytes, what: str, *, max_depth: int = 32, max_length: int = 1 << 20
+) -> Any:
+    """``json.loads`` for untrusted input: EncodingError for anything but bounded RFC 8259 JSON.
+
+    * longer than ``max_length`` characters, or not UTF-8: EncodingError;
+    * nesting deeper than ``max_depth``: EncodingError, checked *before* parsing. CPython's JSON
+      scanner recurses once per level; with the default recursion limit a deep document raises
+      RecursionError, and with a raised limit (py_ecc sets 100000 when it is imported) it
+      overflows the C stack and kills the process;
+    * ``NaN``, ``Infinity``, ``-Infinity`` (which ``json.loads`` accepts): EncodingError.
+    """
+    if isinstance(text, bytes | bytearray | memoryview):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            raise EncodingError(f"{what}: not UTF-8") from None
+    if not isinstance(text, str):
+        raise EncodingError(f"{what}: expected a JSON string, got {type(text).__name__}")
+    if len(text) > max_length:
+        raise EncodingError(f"{what}: longer than {max_length} characters")
+    if text.count("[") + text.count("{") > max_depth:  # only then can the depth exceed it
+        depth, in_string, escaped = 0, False, False
+        for ch in text:
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch in "[{":
+                depth += 1
+                if depth > max_depth:
+                    raise EncodingError(f"{what}: JSON nested deeper than {max_depth}")
+            elif ch in "]}":
+                depth -= 1
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except EncodingError:
+        raise
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        raise EncodingError(f"{what}: malformed JSON") from None

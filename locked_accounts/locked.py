@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptocore.encoding import json_loads
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.rng import Rng
 from cryptocore.secp256k1 import Point
@@ -131,8 +132,8 @@ class AccountRecord:
     def from_json(cls, text: str) -> AccountRecord:
         """Strict decoding: exactly the fields :meth:`to_json` writes, with the same JSON types
         and values (integers are integers, not floats or booleans; no unknown keys)."""
+        d = json_loads(text, "account record")  # bounded depth and size; no NaN/Infinity
         try:
-            d = json.loads(text)
             if not isinstance(d, dict):
                 raise EncodingError("account record: expected a JSON object")
             for name in ("version", "epoch"):
@@ -144,8 +145,7 @@ class AccountRecord:
                 raise EncodingError("account record: public key package must be hex")
             pkg = PublicKeyPackage.from_bytes(bytes.fromhex(d["public_key_package"]))
             rec = cls(public_key_package=pkg, epoch=d["epoch"], network=d["network"])
-        except (KeyError, ValueError, TypeError, RecursionError) as exc:
-            # RecursionError: json.loads on deeply nested arrays or objects
+        except (KeyError, ValueError, TypeError) as exc:
             if isinstance(exc, EncodingError | ParameterError):
                 raise
             raise EncodingError("account record: malformed") from None

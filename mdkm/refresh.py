@@ -318,5 +318,6 @@ def weighted_threshold(total_weight: int, fraction_num: int = 2, fraction_den: i
     """Smallest weight strictly above fraction·total (default: more than 2/3 of the weight)."""
     if total_weight <= 0:
         raise ParameterError("total weight must be positive")
+    if not 0 <= fraction_num < fraction_den:
+        raise ParameterError("fraction must be in [0, 1)")
     return total_weight * fraction_num // fraction_den + 1
-

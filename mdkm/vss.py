@@ -54,7 +54,7 @@ def split(
     identifiers: Iterable[int] | None = None,
 ) -> tuple[list[int], dict[int, int]]:
     """Shamir-split ``secret`` into n shares with threshold t. Returns (coefficients, shares)."""
-    if not 1 <= t <= n:
+    if not (_is_int(n) and _is_int(t)) or not 1 <= t <= n:
         raise ParameterError("need 1 <= t <= n")
     ids = list(identifiers) if identifiers is not None else list(range(1, n + 1))
     if len(ids) != n:
@@ -66,11 +66,29 @@ def split(
     return coeffs, {i: evaluate(coeffs, i, order) for i in ids}
 
 
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_id(i: object, order: int, *, allow_zero: bool = False) -> None:
+    # Identifier 0 is where the secret lives (f(0)); ids >= order would alias smaller ones.
+    lowest = 0 if allow_zero else 1
+    if not isinstance(i, int) or isinstance(i, bool) or not lowest <= i < order:
+        raise ParameterError("identifier must be a nonzero scalar below the group order")
+
+
 def lagrange_coefficient(i: int, identifiers: Iterable[int], order: int, x: int = 0) -> int:
-    """lambda_i(x) = prod_{j != i} (x - j) / (i - j) mod order, over the signer set."""
+    """lambda_i(x) = prod_{j != i} (x - j) / (i - j) mod order, over the signer set.
+
+    Identifiers must be distinct scalars below ``order`` (ParameterError otherwise; values that
+    only differ by a multiple of the order would alias). 0 is accepted as an abscissa for general
+    interpolation (a polynomial through a chosen f(0)); participant identifiers are never 0.
+    """
     ids = list(identifiers)
     if i not in ids:
         raise ParameterError("identifier not in the set")
+    for j in ids:
+        _check_id(j, order, allow_zero=True)
     if len(set(ids)) != len(ids):
         raise ParameterError("duplicate identifiers")
     num, den = 1, 1
@@ -98,12 +116,17 @@ def feldman_commit(coefficients: Sequence[int], group: Group) -> tuple[Any, ...]
 
 
 def feldman_expected(commitment: Sequence[Any], identifier: int, group: Group) -> Any:
-    """sum_k C_k · i^k, by Horner in the exponent: ((C_{t-1}·i + C_{t-2})·i + ...) + C_0."""
+    """sum_k C_k · i^k, by Horner in the exponent: ((C_{t-1}·i + C_{t-2})·i + ...) + C_0.
+
+    ``identifier`` must be a nonzero scalar below the order: at 0 this is the commitment to the
+    secret itself, and larger values would alias smaller identifiers.
+    """
     if not commitment:
         raise ParameterError("empty commitment")
+    _check_id(identifier, group.order)
     acc = commitment[-1]
     for c in reversed(commitment[:-1]):
-        acc = acc * (identifier % group.order) + c
+        acc = acc * identifier + c
     return acc
 
 

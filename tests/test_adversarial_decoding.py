@@ -1082,10 +1082,6 @@ _BY_NAME = {c.name: c for c in CODECS}
 #: accept a non-bytes argument: ``bytes(data)`` on an int allocates that many zero bytes.
 _BYTES_CALL = "bytes(data) on a non-bytes argument leaks TypeError/ValueError (or allocates)"
 WRONG_TYPE_BUGS: dict[str, str] = {
-    "dkg.Round1Package": "mdkm/dkg/frost_dkg.py Round1Package.from_bytes: " + _BYTES_CALL,
-    "dkg.Round2Package": "mdkm/dkg/frost_dkg.py Round2Package.from_bytes: " + _BYTES_CALL,
-    "dkg.Round1SecretPackage": "mdkm/dkg/frost_dkg.py Round1SecretPackage: " + _BYTES_CALL,
-    "dkg.Round2SecretPackage": "mdkm/dkg/frost_dkg.py Round2SecretPackage: " + _BYTES_CALL,
     "ecdsa.PresignDealing": "mdkm/ecdsa/protocol.py PresignDealing.from_bytes: " + _BYTES_CALL,
     "ecdsa.Complaint": "mdkm/ecdsa/protocol.py Complaint.from_bytes: " + _BYTES_CALL,
     "erc5564.StealthMetaAddress": "locked_accounts/erc5564.py from_bytes: " + _BYTES_CALL,
@@ -1346,12 +1342,72 @@ def test_account_record_rejects_inconsistent_or_retyped_fields(old: str, new: st
         _record_decode(text.replace(old, new, 1))
 
 
+_DEEP_JSON_SCRIPT = """
+import sys
+sys.setrecursionlimit(100_000)  # what importing py_ecc does (py_ecc/__init__.py)
+from cryptocore.errors import CryptoError
+{setup}
+for text in ("[" * 200_000, '{{"a": ' * 200_000, '[{{"a": [' * 70_000):
+    try:
+        {call}
+    except CryptoError:
+        pass
+    else:
+        raise SystemExit("accepted")
+print("ok")
+"""
+
+
+def _run_deep_json(setup: str, call: str) -> Any:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = _DEEP_JSON_SCRIPT.format(setup=setup, call=call)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_account_record_deeply_nested_json_is_an_encoding_error() -> None:
+    """Deep JSON must be refused before parsing: with py_ecc imported (recursion limit 100000)
+    json.loads overflowed the C stack and the process died (SIGSEGV); run in a subprocess."""
+    proc = _run_deep_json(
+        "from locked_accounts.locked import AccountRecord", "AccountRecord.from_json(text)"
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", (proc.returncode, proc.stderr)
+
+
+def test_json_loads_bounds() -> None:
+    from cryptocore.encoding import json_loads
     from cryptocore.errors import EncodingError
 
-    for text in ("[" * 100_000, '{"a": ' * 100_000):
+    nested_in_string = '{"a": "' + "[" * 48 + '"}'
+    assert json_loads(nested_in_string, "t") == {"a": "[" * 48}
+    assert json_loads('{"a": "\\\\\\"["}', "t") == {"a": '\\"['}
+    assert json_loads(b'[[1], {"b": [2]}]', "t") == [[1], {"b": [2]}]
+    assert json_loads("[" * 32 + "]" * 32, "t") is not None
+    for bad in ("[" * 33 + "]" * 33, "NaN", "[Infinity]", '{"a": -Infinity}', "{", b"\xff[]", 5):
         with pytest.raises(EncodingError):
-            _record_decode(text)
+            json_loads(bad, "t")  # type: ignore[arg-type]
+    with pytest.raises(EncodingError):
+        json_loads("[]" + " " * (1 << 20), "t")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mdkm/keystore.py load(): json.loads on deeply nested JSON raises RecursionError, and "
+    "kills the process (C stack overflow) once py_ecc has raised the recursion limit; suggested "
+    "fix: parse with cryptocore.encoding.json_loads",
+)
+def test_keystore_load_deeply_nested_json(tmp_path: Any) -> None:
+    p = tmp_path / "deep.json"
+    proc = _run_deep_json(
+        f"from mdkm import keystore\nfrom pathlib import Path\np = Path({str(p)!r})",
+        "p.write_text(text); keystore.load(p)",
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", (proc.returncode, proc.stderr)
 
 
 @pytest.mark.parametrize(
@@ -1688,19 +1744,6 @@ def test_keystore_decrypt_tampered_hex(data: st.DataObject) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="mdkm/keystore.py load(): json.loads RecursionError on deeply nested JSON is not caught",
-)
-def test_keystore_load_deeply_nested_json(tmp_path: Any) -> None:
-    from mdkm import keystore
-
-    p = tmp_path / "deep.json"
-    p.write_text("[" * 100_000)
-    with pytest.raises(CryptoError):
-        keystore.load(p)
-
-
-@pytest.mark.xfail(
-    strict=True,
     reason="mdkm/keystore.py _check_kdf: scrypt n = 2^20, r = p = 64 passes the bounds (8 GiB "
     "of memory, 64 sequential passes): a hostile keystore can exhaust memory in decrypt",
 )
@@ -1734,3 +1777,65 @@ def test_keystore_tampered_iv_is_detected() -> None:
     bad = _mutate_json(ks, ("crypto", "cipher", "params", "iv"), "set", bad_iv)
     with pytest.raises(CryptoError):
         keystore.decrypt(bad, "pässword")
+
+
+# ------------------------------------------------------------------------------ participant ids
+_BAD_ID_CALLS: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("lagrange with id n+1", lambda: _vss().lagrange_coefficient(2, [2, N + 1], N)),
+    ("lagrange with id -1", lambda: _vss().lagrange_coefficient(1, [1, -1], N)),
+    ("lagrange with a bool id", lambda: _vss().lagrange_coefficient(1, [1, True], N)),
+    ("reconstruct with a str id", lambda: _vss().reconstruct({"1": 5, 2: 6}, N)),
+    ("feldman_verify at id 0", lambda: _vss().feldman_verify(0, 5, (G * 5,), _secp_group())),
+    (
+        "feldman_verify at id n+1",
+        lambda: _vss().feldman_verify(N + 1, 5, (G * 5,), _secp_group()),
+    ),
+    ("feldman_expected at id n", lambda: _vss().feldman_expected((G * 5, G), N, _secp_group())),
+    ("split with n = True", lambda: _vss().split(5, True, 1, N)),
+    ("split with n = '3'", lambda: _vss().split(5, "3", 2, N)),
+    ("dealer with n = '3'", lambda: _dealer().trusted_dealer_keygen("3", 2)),
+    ("weighted_threshold 1/0", lambda: _refresh().weighted_threshold(3, 1, 0)),
+    ("weighted_threshold 3/2", lambda: _refresh().weighted_threshold(3, 3, 2)),
+    ("weighted_threshold -1/3", lambda: _refresh().weighted_threshold(3, -1, 3)),
+)
+
+
+@pytest.mark.parametrize(("what", "call"), _BAD_ID_CALLS, ids=[w for w, _ in _BAD_ID_CALLS])
+def test_zero_duplicate_or_malformed_participant_ids_raise(what: str, call: Any) -> None:
+    """Identifier 0 is where the secret lives (f(0)): no Feldman share check may accept it, and no
+    interpolation identifiers that only collide modulo the order (0 itself stays a legitimate
+    interpolation abscissa); counts and fractions of the wrong type or range are
+    ParameterErrors, not TypeError/ZeroDivisionError."""
+    from cryptocore.errors import ParameterError
+
+    try:
+        result = call()
+    except ParameterError:
+        return
+    except Exception as exc:
+        pytest.fail(f"{what}: {type(exc).__name__} leaked: {exc}")
+    pytest.fail(f"{what}: accepted ({result!r:.80})")
+
+
+def _vss() -> Any:
+    from mdkm import vss
+
+    return vss
+
+
+def _dealer() -> Any:
+    from mdkm import dealer
+
+    return dealer
+
+
+def _refresh() -> Any:
+    from mdkm import refresh
+
+    return refresh
+
+
+def _secp_group() -> Any:
+    from cryptocore.group import get_group
+
+    return get_group("secp256k1")
