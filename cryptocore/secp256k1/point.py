@@ -69,12 +69,28 @@ class Point:
     The canonical encoding is 33-byte SEC1 compressed; the identity has no encoding.
     """
 
-    __slots__ = ("_enc",)
+    __slots__ = ("_enc", "_pk")
     _enc: bytes | None  # 33-byte compressed encoding; None for the identity
+    _pk: object  # cached parsed secp256k1_pubkey (decompressing costs a square root)
 
-    def __init__(self, _enc: bytes | None = None) -> None:
-        # Internal: callers use the constructors below (which validate).
+    def __init__(self, _enc: bytes | None = None, _pk: object = None) -> None:
+        # Internal: callers use the constructors below (which validate). ``_pk``, when given,
+        # must be the libsecp256k1 struct of the same point.
         object.__setattr__(self, "_enc", _enc)
+        object.__setattr__(self, "_pk", _pk)
+
+    def _struct(self) -> object:
+        """The parsed libsecp256k1 struct, decompressed once per Point (not for the identity)."""
+        pk = self._pk
+        if pk is None:
+            if self._enc is None:
+                raise ParameterError("the identity has no libsecp256k1 representation")
+            pk = _parse(self._enc)
+            object.__setattr__(self, "_pk", pk)
+        return pk
+
+    def __reduce__(self) -> tuple[object, tuple[bytes | None]]:
+        return (_from_trusted_encoding, (self._enc,))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Point is immutable")
@@ -100,8 +116,7 @@ class Point:
             raise EncodingError("point: bad prefix for compressed encoding")
         if int.from_bytes(data[1:], "big") >= P:
             raise EncodingError("point: x is not below the field prime")
-        _parse(data)
-        return cls(data)
+        return cls(data, _parse(data))
 
     @classmethod
     def from_bytes_uncompressed(cls, data: bytes) -> Point:
@@ -133,8 +148,7 @@ class Point:
         if int.from_bytes(data, "big") >= P:
             raise EncodingError("x-only key: x is not below the field prime")
         enc = b"\x02" + data
-        _parse(enc)
-        return cls(enc)
+        return cls(enc, _parse(enc))
 
     @classmethod
     def base_mul(cls, k: int) -> Point:
@@ -145,7 +159,7 @@ class Point:
         pk = ffi.new("secp256k1_pubkey *")
         if not lib.secp256k1_ec_pubkey_create(_CTX, pk, k.to_bytes(32, "big")):
             raise ParameterError("invalid scalar")  # pragma: no cover - k in [1, N) always works
-        return cls(_serialize(pk))
+        return cls(_serialize(pk), pk)
 
     # ---------------------------------------------------------------- encodings
     def to_bytes(self) -> bytes:
@@ -156,7 +170,8 @@ class Point:
 
     def to_bytes_uncompressed(self) -> bytes:
         """65-byte SEC1 uncompressed encoding (0x04 || x || y)."""
-        return _serialize(_parse(self.to_bytes()), compressed=False)
+        self.to_bytes()  # EncodingError for the identity
+        return _serialize(self._struct(), compressed=False)
 
     def xonly(self) -> bytes:
         """BIP340 32-byte x-only encoding (bytes(P))."""
@@ -190,7 +205,10 @@ class Point:
     def __neg__(self) -> Point:
         if self._enc is None:
             return self
-        return Point(bytes([self._enc[0] ^ 1]) + self._enc[1:])
+        neg = ffi.new("secp256k1_pubkey *")
+        ffi.memmove(neg, self._struct(), ffi.sizeof("secp256k1_pubkey"))
+        lib.secp256k1_ec_pubkey_negate(_CTX, neg)
+        return Point(bytes([self._enc[0] ^ 1]) + self._enc[1:], neg)
 
     def __sub__(self, other: object) -> Point:
         if not isinstance(other, Point):
@@ -206,10 +224,11 @@ class Point:
             return _IDENTITY
         if self is G or self._enc == _G_ENC:
             return Point.base_mul(k)
-        pk = _parse(self._enc)
+        pk = ffi.new("secp256k1_pubkey *")
+        ffi.memmove(pk, self._struct(), ffi.sizeof("secp256k1_pubkey"))
         if not lib.secp256k1_ec_pubkey_tweak_mul(_CTX, pk, k.to_bytes(32, "big")):
             raise ParameterError("invalid scalar")  # pragma: no cover
-        return Point(_serialize(pk))
+        return Point(_serialize(pk), pk)
 
     __rmul__ = __mul__
 
@@ -221,7 +240,7 @@ class Point:
         if self._enc == _G_ENC:
             return Point.base_mul(k)
         out = ffi.new("unsigned char[64]")
-        pk = _parse(self._enc)
+        pk = self._struct()
         if not lib.secp256k1_ecdh(_CTX, out, pk, k.to_bytes(32, "big"), _copy_xy, ffi.NULL):
             raise ParameterError("invalid scalar")  # pragma: no cover
         xy = bytes(ffi.buffer(out, 64))
@@ -230,17 +249,17 @@ class Point:
     @staticmethod
     def sum(points: Iterable[Point]) -> Point:
         """Sum of many points in one libsecp256k1 call (identity-safe)."""
-        encs = [p._enc for p in points if p._enc is not None]
-        if not encs:
+        live = [p for p in points if p._enc is not None]
+        if not live:
             return _IDENTITY
-        if len(encs) == 1:
-            return Point(encs[0])
-        pks = [_parse(e) for e in encs]
+        if len(live) == 1:
+            return live[0]
+        pks = [p._struct() for p in live]  # the list keeps the structs alive for the call
         arr = ffi.new("secp256k1_pubkey *[]", pks)
         out = ffi.new("secp256k1_pubkey *")
         if lib.secp256k1_ec_pubkey_combine(_CTX, out, arr, len(pks)):
-            return Point(_serialize(out))
-        return _sum_slow(encs)
+            return Point(_serialize(out), out)
+        return _sum_slow([p._enc for p in live if p._enc is not None])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Point):
@@ -275,6 +294,11 @@ def _sum_slow(encs: Sequence[bytes]) -> Point:
         else:  # pragma: no cover - only the cancelling case fails, handled above
             acc = None
     return Point(acc)
+
+
+def _from_trusted_encoding(enc: bytes | None) -> Point:
+    """Unpickling: re-validate the encoding (pickles may come from anywhere)."""
+    return _IDENTITY if enc is None else Point.from_bytes(enc)
 
 
 _IDENTITY: Final = Point(None)

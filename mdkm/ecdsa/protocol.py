@@ -36,6 +36,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import ClassVar, Self
 
 import coincurve
 
@@ -331,23 +332,27 @@ _JUSTIFICATION_LENGTH = 2 + 32 + 32 + _PRIVATE_SHARES_LENGTH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProductShare:
-    """Round 3 broadcast: v_j = u_j·a_j + z_j with its proof."""
+class _ProvenShare:
+    """A revealed share value with its product proof (common wire format of rounds 3 and 4):
+    version || type || session id (32) || signer (32) || value (32) || proof (160)."""
 
     session_id: bytes
     signer: int
     value: int
     proof: ProductProof
 
+    _TYPE: ClassVar[int] = 0
+    _WHAT: ClassVar[str] = ""
+
     def __post_init__(self) -> None:
         _check_session(self.session_id)
         check_identifiers((self.signer,), N)
         if not isinstance(self.value, int) or not 0 <= self.value < N:
-            raise EncodingError("product share out of range")
+            raise EncodingError(f"{self._WHAT} out of range")
 
     def to_bytes(self) -> bytes:
         return (
-            bytes([_VERSION, 3])
+            bytes([_VERSION, self._TYPE])
             + self.session_id
             + self.signer.to_bytes(32, "big")
             + self.value.to_bytes(32, "big")
@@ -355,10 +360,10 @@ class ProductShare:
         )
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> ProductShare:
-        data = expect_length(data, 2 + 32 + 64 + 160, "product share")
-        if data[:2] != bytes([_VERSION, 3]):
-            raise EncodingError("product share: bad version or type")
+    def from_bytes(cls, data: bytes) -> Self:
+        data = expect_length(data, 2 + 32 + 64 + 160, cls._WHAT)
+        if data[:2] != bytes([_VERSION, cls._TYPE]):
+            raise EncodingError(f"{cls._WHAT}: bad version or type")
         return cls(
             session_id=data[2:34],
             signer=decode_scalar(data[34:66], N, what="signer", nonzero=True),
@@ -368,40 +373,19 @@ class ProductShare:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignatureShare:
+class ProductShare(_ProvenShare):
+    """Round 3 broadcast: v_j = u_j·a_j + z_j with its proof."""
+
+    _TYPE: ClassVar[int] = 3
+    _WHAT: ClassVar[str] = "product share"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignatureShare(_ProvenShare):
     """Online round: s_j = u_j (m + r x_j) + y_j with its proof."""
 
-    session_id: bytes
-    signer: int
-    value: int
-    proof: ProductProof
-
-    def __post_init__(self) -> None:
-        _check_session(self.session_id)
-        check_identifiers((self.signer,), N)
-        if not isinstance(self.value, int) or not 0 <= self.value < N:
-            raise EncodingError("signature share out of range")
-
-    def to_bytes(self) -> bytes:
-        return (
-            bytes([_VERSION, 4])
-            + self.session_id
-            + self.signer.to_bytes(32, "big")
-            + self.value.to_bytes(32, "big")
-            + self.proof.to_bytes()
-        )
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> SignatureShare:
-        data = expect_length(data, 2 + 32 + 64 + 160, "signature share")
-        if data[:2] != bytes([_VERSION, 4]):
-            raise EncodingError("signature share: bad version or type")
-        return cls(
-            session_id=data[2:34],
-            signer=decode_scalar(data[34:66], N, what="signer", nonzero=True),
-            value=decode_scalar(data[66:98], N),
-            proof=ProductProof.from_bytes(data[98:]),
-        )
+    _TYPE: ClassVar[int] = 4
+    _WHAT: ClassVar[str] = "signature share"
 
 
 # ------------------------------------------------------------------ presign state
@@ -641,7 +625,7 @@ def presign_product(
     for f in _SHARE_FIELDS:
         setattr(state, f, acc[f])
     state.received.clear()
-    u_pt, a_pt, z_pt, _y = _aggregate_commitments(qual, dealings, me)
+    u_pt, a_pt, z_pt, _y = _SummedCommitments.of(qual, dealings).at(me)
     v = (state.u * state.a + state.z) % N
     proof = prove_product(
         _session_context(state.session_id, b"presign", me),
@@ -653,21 +637,36 @@ def presign_product(
     return ProductShare(session_id=state.session_id, signer=me, value=v, proof=proof)
 
 
-def _aggregate_commitments(
-    qual: Sequence[int], dealings: Mapping[int, PresignDealing], j: int
-) -> tuple[Point, Point, Point, Point]:
-    """Public commitments to signer j's summed shares: (U_j, A_j, Z_j, Y_j)."""
-    d1 = len(dealings[qual[0]].u_commitment)
+@dataclass(frozen=True, slots=True)
+class _SummedCommitments:
+    """The QUAL dealers' commitment vectors summed coefficient-wise (public; computed once)."""
 
-    # Sum the QUAL dealers' commitment vectors coefficient-wise, then one Horner each.
-    def agg(attr: str, length: int) -> list[Point]:
-        return [Point.sum(getattr(dealings[i], attr)[k] for i in qual) for k in range(length)]
+    u: tuple[Point, ...]
+    a: tuple[Point, ...]
+    z: tuple[Point, ...]
+    y: tuple[Point, ...]
 
-    u = _horner_points(agg("u_commitment", d1), j)
-    a = _horner_points(agg("a_commitment", d1), j)
-    z = _horner_points(agg("z_commitment", 2 * (d1 - 1)), j, True) if d1 > 1 else Point.identity()
-    y = _horner_points(agg("y_commitment", 2 * (d1 - 1)), j, True) if d1 > 1 else Point.identity()
-    return u, a, z, y
+    @classmethod
+    def of(cls, qual: Sequence[int], dealings: Mapping[int, PresignDealing]) -> _SummedCommitments:
+        def agg(attr: str) -> tuple[Point, ...]:
+            length = len(getattr(dealings[qual[0]], attr))
+            return tuple(
+                Point.sum(getattr(dealings[i], attr)[k] for i in qual) for k in range(length)
+            )
+
+        return cls(
+            agg("u_commitment"), agg("a_commitment"), agg("z_commitment"), agg("y_commitment")
+        )
+
+    def at(self, j: int) -> tuple[Point, Point, Point, Point]:
+        """Public commitments to signer j's summed shares: (U_j, A_j, Z_j, Y_j)."""
+        zero = Point.identity()
+        return (
+            _horner_points(self.u, j),
+            _horner_points(self.a, j),
+            _horner_points(self.z, j, True) if self.z else zero,
+            _horner_points(self.y, j, True) if self.y else zero,
+        )
 
 
 def combine_presign(
@@ -683,7 +682,8 @@ def combine_presign(
     if not qual:
         raise ProtocolError("no qualified dealer")
     h = pedersen_h()
-    commitments = {j: _aggregate_commitments(qual, dealings, j) for j in ids}
+    summed = _SummedCommitments.of(qual, dealings)
+    commitments = {j: summed.at(j) for j in ids}
     bad = []
     for j in ids:
         ps = products.get(j)

@@ -84,3 +84,12 @@ def test_sum_reaching_identity_in_many_points(a: int, b: int) -> None:
     pa, pb = G * a, G * b
     assert Point.sum([pa, pb, -(pa + pb)]).is_identity
     assert Point.sum([pa, pb, -(pa + pb), pa]) == pa
+
+
+@given(nonzero)
+def test_pickle_round_trip_revalidates(a: int) -> None:
+    import pickle
+
+    p = G * a
+    q = pickle.loads(pickle.dumps(p))
+    assert q == p and q.mul_secret(3) == p * 3 and -q == -p
