@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from cryptocore.encoding import expect_length
 from cryptocore.errors import (
@@ -250,6 +251,13 @@ class _Session:
     def _is_member(self, sender: int) -> bool:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def _refuse_outsider(self, sender: object, reason: str) -> NoReturn:
+        """A message from outside the session: MisuseError once failed, else blame the sender
+        (non-fatal: an outsider cannot fail the session)."""
+        if self._state is SessionState.FAILED:
+            raise MisuseError("session has failed")
+        raise MisbehaviourError(reason, culprits=_culprit(sender))
+
     def handle_timer(self, now: float) -> None:
         """Fail the session when its deadline has passed (naming whoever is missing)."""
         if self._deadline is None or now < self._deadline:
@@ -325,11 +333,7 @@ class CoordinatorSession(_Session):
     def receive(self, sender: int, data: bytes, now: float) -> None:
         """Feed one message from ``sender`` (see the module docstring for the error rules)."""
         if not self._is_member(sender):
-            if self._state is SessionState.FAILED:
-                raise MisuseError("session has failed")
-            raise MisbehaviourError(
-                "message from outside the signer set", culprits=_culprit(sender)
-            )
+            self._refuse_outsider(sender, "message from outside the signer set")
         kind, payload = self._open(sender, data)
         if kind is MessageType.COMMITMENTS and self._state is SessionState.AWAITING_COMMITMENTS:
             if sender in self._commitments:
@@ -456,11 +460,7 @@ class ParticipantSession(_Session):
     def receive(self, sender: int, data: bytes, now: float) -> None:
         """Feed one message from the coordinator (see the module docstring)."""
         if not self._is_member(sender):
-            if self._state is SessionState.FAILED:
-                raise MisuseError("session has failed")
-            raise MisbehaviourError(
-                "message from someone other than the coordinator", culprits=_culprit(sender)
-            )
+            self._refuse_outsider(sender, "message from someone other than the coordinator")
         kind, payload = self._open(sender, data)
         if kind is MessageType.COMMIT_REQUEST and self._state is SessionState.AWAITING_REQUEST:
             if payload:

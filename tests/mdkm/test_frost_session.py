@@ -399,3 +399,20 @@ def test_sign_in_process_needs_threshold() -> None:
     assert isinstance(PUB, PublicKeyPackage)
     with pytest.raises(ProtocolError):  # one share of a 3-of-5 key does not make a signature
         frost.sign_in_process([lone], b"m")
+
+
+def test_outsiders_after_a_failure_get_misuse_in_both_roles() -> None:
+    outsider = KPS[4].identifier
+    coord, parts = make()
+    msgs = run_round1(coord, parts)
+    with pytest.raises(MisbehaviourError):  # a member's malformed commitments: fatal
+        coord.receive(msgs[0][0], encode_message(SUITE, MessageType.COMMITMENTS, SID, b""), 0.0)
+    assert coord.state is frost.SessionState.FAILED
+    with pytest.raises(MisuseError):
+        coord.receive(outsider, msgs[1][2], 0.0)
+    p, _mine, comms = _participant_after_round1(SIGNERS[0])
+    with pytest.raises(MisbehaviourError):
+        p.receive(COORDINATOR, encode_message(SUITE, MessageType.SIGNING_PACKAGE, SID, b"\x00"), 0)
+    assert p.state is frost.SessionState.FAILED
+    with pytest.raises(MisuseError):
+        p.receive(outsider, _package_msg(frost.SigningPackage(commitments=comms, message=b"m")), 0)
