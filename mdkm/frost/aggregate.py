@@ -7,7 +7,7 @@ signer whose share is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cryptocore.errors import (
@@ -52,6 +52,16 @@ class Signature:
         return cls(R=R, z=z, ciphersuite=ciphersuite)
 
 
+def check_signers(public_key_package: PublicKeyPackage, signers: Sequence[int]) -> None:
+    """ParameterError unless every signer holds a verifying share and there are at least
+    ``min_signers`` of them (the coordinator's own input: aggregate, CoordinatorSession)."""
+    outside = [i for i in signers if i not in public_key_package.verifying_shares]
+    if outside:
+        raise ParameterError(f"signers outside the key's participant set: {outside}")
+    if len(signers) < public_key_package.min_signers:
+        raise ParameterError("fewer signers than the threshold")
+
+
 def aggregate(
     signing_package: SigningPackage,
     signature_shares: Mapping[int, SignatureShare],
@@ -82,12 +92,8 @@ def aggregate(
     missing = [i for i in signers if i not in signature_shares]
     if missing:
         raise ParameterError(f"missing signature shares from {missing}")
+    check_signers(public_key_package, signers)
     vs = public_key_package.verifying_shares
-    outside = [i for i in signers if i not in vs]
-    if outside:
-        raise ParameterError(f"signers outside the key's participant set: {outside}")
-    if len(signers) < public_key_package.min_signers:
-        raise ParameterError("fewer signers than the threshold")
     for i in signers:
         sh = signature_shares[i]
         if not isinstance(sh, SignatureShare) or sh.ciphersuite is not suite:

@@ -44,7 +44,7 @@ from cryptocore.errors import (
 )
 from cryptocore.rng import Rng, get_rng
 from cryptocore.secp256k1 import N
-from mdkm.frost.aggregate import aggregate
+from mdkm.frost.aggregate import aggregate, check_signers
 from mdkm.frost.ciphersuite import (
     FROST_SECP256K1_SHA256,
     Ciphersuite,
@@ -298,11 +298,7 @@ class CoordinatorSession(_Session):
         if not isinstance(message, bytes | bytearray | memoryview):
             raise ParameterError("message must be bytes")
         ids = check_identifiers(signers, N)
-        outside = [i for i in ids if i not in public_key_package.verifying_shares]
-        if outside:
-            raise ParameterError(f"signers outside the key's participant set: {outside}")
-        if len(ids) < public_key_package.min_signers:
-            raise ParameterError("fewer signers than the threshold")
+        check_signers(public_key_package, ids)
         ciphersuite.adjust_key(public_key_package.group_public_key, tweak)  # validates tweak
         self._pkp = public_key_package
         self._message = bytes(message)
