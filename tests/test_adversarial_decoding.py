@@ -1453,6 +1453,7 @@ def test_verifiers_reject_garbage_with_a_crypto_error(pk: bytes, sig: bytes) -> 
     from mdkm.bls import scheme
     from mdkm.bls import threshold as bls_threshold
     from mdkm.ecdsa.protocol import verify_ecdsa
+    from ringsig.clsag import link
     from ringsig.clsag import verify as ring_verify
 
     msg = b"adversarial"
@@ -1468,6 +1469,25 @@ def test_verifiers_reject_garbage_with_a_crypto_error(pk: bytes, sig: bytes) -> 
     _must_raise("ecdsa", lambda: verify_ecdsa(pk, bytes(32), sig))
     _must_raise("ecdsa/real key", lambda: verify_ecdsa(real_pk.to_bytes(), bytes(32), sig))
     _must_raise("clsag", lambda: ring_verify(msg, _ring_material()["ring"], sig))
+    ring_sig = _ring_material()["sigs"][0]
+    _must_raise(
+        "clsag/garbage member", lambda: ring_verify(msg, [pk, *_ring_material()["ring"]], ring_sig)
+    )
+    _must_raise("clsag link", lambda: link(sig, ring_sig))
+    bls_sig = _bls_share_seeds()[0][33:]
+    bls_pk = _bls_keys()[0].group_public_key.to_bytes()
+    try:
+        _g2_decode_id(sig)  # a valid point (the identity included, as draft-05 allows) aggregates
+    except CryptoError:
+        _must_raise("bls aggregate", lambda: scheme.aggregate([bls_sig, sig]))
+    _must_raise(
+        "bls aggregate_verify", lambda: scheme.aggregate_verify([pk, bls_pk], [msg, b"x"], sig)
+    )
+    _must_raise(
+        "bls fast_aggregate_verify",
+        lambda: scheme.fast_aggregate_verify([bls_pk, pk], msg, bls_sig),
+    )
+    _must_raise("bls batch_verify", lambda: scheme.batch_verify([pk], [msg], [sig]))
 
 
 # ------------------------------------------------------------------------------ sessions
@@ -1839,3 +1859,111 @@ def _secp_group() -> Any:
     from cryptocore.group import get_group
 
     return get_group("secp256k1")
+
+
+# ------------------------------------------------------------------------------ scanners
+@_FAST
+@given(data=st.data())
+def test_one_time_scan_reports_malformed_records(data: st.DataObject) -> None:
+    """A batch of 72-byte records with corrupted ones: a ScanResult naming them, no crash."""
+    from locked_accounts.one_time import AccountKeys, send
+    from locked_accounts.scan import scan
+
+    rng = _rng("scan")
+    keys = AccountKeys.generate(rng)
+    anns = [send(keys.meta_address(), index=i, rng=rng) for i in range(3)]
+    records = [a.to_bytes() for a in anns]
+    k = data.draw(st.integers(0, 2))
+    records[k] = data.draw(_message_from([records[k]]).filter(lambda b: len(b) == 72))
+    result = scan(b"".join(records), keys.view_key, keys.spend_key.public_key())
+    assert result.scanned == 3
+    found = {f.position for f in result.found}
+    assert found | set(result.malformed) >= {i for i in range(3) if i != k}
+    if records[k] == anns[k].to_bytes():
+        assert k in found
+
+
+@_FAST
+@given(
+    eph=st.one_of(_garbage(80), st.none(), st.integers(), st.text(max_size=40)),
+    address=st.one_of(st.text(max_size=50), st.none(), st.binary(max_size=30)),
+    tag=st.one_of(st.integers(-1, 300), st.none(), st.text(max_size=3)),
+)
+def test_erc5564_scan_reports_malformed_announcements(eph: Any, address: Any, tag: Any) -> None:
+    from locked_accounts.erc5564 import (
+        StealthAnnouncement,
+        generate_stealth_address,
+        scan_announcements,
+        stealth_meta_address,
+    )
+
+    good = generate_stealth_address(stealth_meta_address(5, 6), ephemeral_private_key=7)
+    anns = [
+        StealthAnnouncement(stealth_address=address, ephemeral_public_key=eph, view_tag=tag),
+        StealthAnnouncement(
+            stealth_address=good[0], ephemeral_public_key=good[1], view_tag=good[2]
+        ),
+    ]
+    try:
+        result = scan_announcements(anns, 6, Point.base_mul(5).to_bytes())
+    except CryptoError:
+        return
+    assert 1 in result.found
+
+
+@_FAST
+@given(
+    script_sig=_garbage(60),
+    witness=st.lists(_garbage(80), max_size=4),
+    prevout=_garbage(40),
+    outputs=st.lists(_garbage(40), max_size=3),
+)
+def test_bip352_receive_on_garbage_transactions(
+    script_sig: bytes, witness: list[bytes], prevout: bytes, outputs: list[bytes]
+) -> None:
+    """Garbage inputs/outputs: no output found or a CryptoError, never an internal crash."""
+    from locked_accounts.bip352 import TxInput, receive
+
+    tx_in = TxInput(
+        txid=bytes(32),
+        vout=0,
+        script_sig=script_sig,
+        witness=tuple(witness),
+        prevout_script=prevout,
+    )
+    try:
+        found = receive(3, Point.base_mul(4), [tx_in], outputs, labels=(0,))
+    except CryptoError:
+        return
+    assert isinstance(found, list)
+
+
+@_FAST
+@given(blob=_garbage(400), key=_garbage(100))
+def test_attestation_verify_garbage(blob: bytes, key: bytes) -> None:
+    from attestations.committee import verify
+
+    seed = _attestation_seeds()[0]
+    _must_raise("attestation verify", lambda: verify(blob, key))
+    _must_raise("attestation verify (real body)", lambda: verify(seed, key))
+
+
+@_FAST
+@given(image=st.one_of(_garbage(70), st.none(), st.integers(), st.text(max_size=10)))
+def test_key_image_registry_rejects_garbage(image: Any, tmp_path_factory: Any) -> None:
+    from ringsig.registry import KeyImageRegistry
+
+    try:
+        _key_image_decode(image)
+    except CryptoError:
+        pass
+    else:
+        return  # a valid image by chance
+    path = tmp_path_factory.mktemp("reg") / "images.sqlite"
+    with KeyImageRegistry(path) as reg:
+        _must_raise("registry accept", lambda: reg.accept(image))
+        try:
+            assert reg.is_spent(image) is False
+        except CryptoError:
+            pass
+        assert len(reg) == 0
