@@ -15,6 +15,7 @@ import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from cryptocore.errors import EncodingError, MisbehaviourError, ParameterError, ProtocolError
 
@@ -41,6 +42,8 @@ __all__ = [
 HASH_LEN = 32
 SIG_LEN = 96  # compressed BLS12-381 G2 point (min-pk ciphersuite)
 MAX_PAYLOAD = 16 * 1024 * 1024
+_QC_STRUCT = struct.Struct(">BIQ32s96s")
+_BLOCK_HEAD = struct.Struct(">BIQQ32sI")
 _VOTE_DST = b"litho-bft/v1/vote"
 _TIMEOUT_DST = b"litho-bft/v1/timeout"
 _BLOCK_DST = b"litho-bft/v1/block"
@@ -133,6 +136,15 @@ class Reader:
             raise EncodingError(f"{self._what}: field too long")
         return self._take(n)
 
+    def unpack(self, st: struct.Struct) -> tuple[Any, ...]:
+        """Several fixed-size fields at once (one bounds check)."""
+        end = self._off + st.size
+        if end > len(self._data):
+            raise EncodingError(f"{self._what}: truncated input")
+        out = st.unpack_from(self._data, self._off)
+        self._off = end
+        return out
+
     def remaining(self) -> int:
         return len(self._data) - self._off
 
@@ -205,15 +217,14 @@ class QuorumCert:
         return vote_message(self.epoch, self.view, self.block_hash)
 
     def to_bytes(self) -> bytes:
-        w = Writer().u8(1).u32(self.epoch).u64(self.view)
-        return w.raw(self.block_hash).raw(self.signature).getvalue()
+        return _QC_STRUCT.pack(1, self.epoch, self.view, self.block_hash, self.signature)
 
     @classmethod
     def read(cls, r: Reader) -> QuorumCert:
-        if r.u8() != 1:
+        ver, epoch, view, h, sig = r.unpack(_QC_STRUCT)
+        if ver != 1:
             raise EncodingError("quorum certificate: bad version")
-        epoch, view = r.u32(), r.u64()
-        return cls(epoch=epoch, view=view, block_hash=r.raw(HASH_LEN), signature=r.raw(SIG_LEN))
+        return cls(epoch=epoch, view=view, block_hash=h, signature=sig)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> QuorumCert:
@@ -296,22 +307,19 @@ class Block:
         object.__setattr__(self, "hash", h)
 
     def _header(self) -> bytes:
-        w = Writer().u32(self.epoch).u64(self.view).u64(self.height).raw(self.parent)
-        w.u32(self.proposer).raw(self.justify.to_bytes())
-        return w.raw(hashlib.sha256(self.payload).digest()).getvalue()
+        head = _BLOCK_HEAD.pack(1, self.epoch, self.view, self.height, self.parent, self.proposer)
+        return head[1:] + self.justify.to_bytes() + hashlib.sha256(self.payload).digest()
 
     def to_bytes(self) -> bytes:
-        w = Writer().u8(1).u32(self.epoch).u64(self.view).u64(self.height).raw(self.parent)
-        w.u32(self.proposer).raw(self.justify.to_bytes()).var(self.payload)
-        return w.getvalue()
+        head = _BLOCK_HEAD.pack(1, self.epoch, self.view, self.height, self.parent, self.proposer)
+        n = struct.pack(">I", len(self.payload))
+        return head + self.justify.to_bytes() + n + self.payload
 
     @classmethod
     def read(cls, r: Reader) -> Block:
-        if r.u8() != 1:
+        ver, epoch, view, height, parent, proposer = r.unpack(_BLOCK_HEAD)
+        if ver != 1:
             raise EncodingError("block: bad version")
-        epoch, view, height = r.u32(), r.u64(), r.u64()
-        parent = r.raw(HASH_LEN)
-        proposer = r.u32()
         justify = QuorumCert.read(r)
         payload = r.var()
         try:

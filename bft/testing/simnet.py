@@ -20,12 +20,12 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptocore.errors import CryptoError
 
 from ..crypto import QuorumCrypto
-from ..messages import Proposal, Timeout, Vote, decode
+from ..messages import Vote, decode
 from ..replica import (
     Committed,
     EpochConfig,
@@ -147,20 +147,32 @@ class SimNet:
             return True
         return any(src in p and dst in p for p in parts)
 
+    _KINDS: ClassVar[dict[int, str]] = {
+        1: "proposal",
+        2: "vote",
+        3: "timeout",
+        4: "syncrequest",
+        5: "syncresponse",
+        6: "syncinfo",
+    }
+
     def _msg_view(self, inst: Instance, data: bytes) -> tuple[str, int]:
-        try:
-            m = decode(data)
-        except CryptoError:
-            return "garbage", 0
-        if isinstance(m, Proposal):
-            return "proposal", m.block.view
-        if isinstance(m, Vote):
-            self.votes_cast.setdefault((m.epoch, m.view, m.block_hash), set()).add(inst.node_id)
-            return "vote", m.view
-        if isinstance(m, Timeout):
-            return "timeout", m.view
+        """Kind and view of a message from its fixed header (no full decode)."""
+        kind = self._KINDS.get(data[1], "garbage") if len(data) > 16 else "garbage"
+        if kind == "proposal":
+            return kind, int.from_bytes(data[7:15], "big")
+        if kind in ("vote", "timeout"):
+            if kind == "vote" and not inst.honest:
+                try:
+                    m = decode(data)
+                except CryptoError:
+                    return "garbage", 0
+                if isinstance(m, Vote):
+                    key = (m.epoch, m.view, m.block_hash)
+                    self.votes_cast.setdefault(key, set()).add(inst.node_id)
+            return kind, int.from_bytes(data[6:14], "big")
         view = inst.replica.view if inst.replica is not None else 0
-        return type(m).__name__.lower(), view
+        return kind, view
 
     def _flush(self, inst: Instance) -> None:
         r = inst.replica

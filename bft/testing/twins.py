@@ -23,7 +23,7 @@ from ..store import MemoryStore
 from ..types import Committee
 from .simnet import SimNet, double_epochs
 
-__all__ = ["Scenario", "generate", "run_scenario"]
+__all__ = ["Scenario", "generate", "run_adversary", "run_scenario"]
 
 
 @dataclass(frozen=True)
@@ -128,4 +128,56 @@ def run_scenario(
         net.at(at, lambda nm=nm: net.crash(nm))  # type: ignore[misc]
         net.at(at + down, lambda nm=nm: net.restart(nm))  # type: ignore[misc]
     net.run(sc.duration, max_events=200_000)
+    return net.check_safety(), net
+
+
+def run_adversary(
+    seed: int,
+    behaviour: str = "forking-leader",
+    *,
+    rules: type[Rules] = Rules,
+    collector: type[ShareCollector] = ShareCollector,
+    drop: float = 0.15,
+    duration: float = 3.0,
+    leader_window: int = 0,
+) -> tuple[list[str], SimNet]:
+    """Four replicas, node 3 running a Byzantine wrapper, on a lossy network (timeouts happen,
+    so a forking leader gets the TCs it needs); returns (violations, network)."""
+    from .byzantine import BEHAVIOURS
+
+    com = Committee(epoch=0, weights={i: 1 for i in range(4)})
+    cls = BEHAVIOURS[behaviour]
+
+    def leader_fn(c: Committee, view: int) -> int:
+        # a leader schedule (as Twins scenarios choose them) giving node 3 the first views
+        return 3 if 1 <= view <= leader_window else round_robin(c, view)
+
+    def make(node: int, store: MemoryStore, now: float) -> Replica:
+        kind = cls if node == 3 else Replica
+        return kind(
+            node,
+            double_epochs(node, [com]),
+            store,
+            now=now,
+            base_timeout=0.05,
+            max_timeout=0.4,
+            rules=rules(),
+            collector=collector,
+            leader_fn=leader_fn,
+        )
+        return kind(
+            node,
+            double_epochs(node, [com]),
+            store,
+            now=now,
+            base_timeout=0.05,
+            max_timeout=0.4,
+            rules=rules(),
+            collector=collector,
+        )
+
+    net = SimNet(seed, max_delay=0.01, drop=drop)
+    for i in range(4):
+        net.add(f"n{i}", i, make, honest=i != 3)
+    net.run(duration, max_events=300_000)
     return net.check_safety(), net
