@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from cryptocore.errors import EncodingError
 
-from .types import MAX_PAYLOAD, Reader, Writer
+from .types import MAX_PAYLOAD
 
-__all__ = ["MAX_TX", "decode_batch", "encode_batch"]
+__all__ = ["MAX_TX", "count_batch", "decode_batch", "encode_batch"]
 
 MAX_TX = 1024 * 1024
 
@@ -20,22 +20,45 @@ MAX_TX = 1024 * 1024
 def encode_batch(txs: Sequence[bytes]) -> bytes:
     if not txs:
         return b""
-    w = Writer().u32(len(txs))
+    parts = [len(txs).to_bytes(4, "big")]
     for tx in txs:
-        w.var(tx)
-    return w.getvalue()
+        parts.append(len(tx).to_bytes(4, "big"))
+        parts.append(tx)
+    return b"".join(parts)
+
+
+def _walk(payload: bytes, keep: bool) -> tuple[int, list[bytes]]:
+    if len(payload) > MAX_PAYLOAD:
+        raise EncodingError("batch too long")
+    if len(payload) < 4:
+        raise EncodingError("batch: truncated")
+    n = int.from_bytes(payload[:4], "big")
+    if n == 0 or n * 4 > len(payload) - 4:
+        raise EncodingError("batch: bad count")
+    off, end = 4, len(payload)
+    out: list[bytes] = []
+    for _ in range(n):
+        if off + 4 > end:
+            raise EncodingError("batch: truncated")
+        ln = int.from_bytes(payload[off : off + 4], "big")
+        off += 4
+        if ln > MAX_TX or off + ln > end:
+            raise EncodingError("batch: bad transaction length")
+        if keep:
+            out.append(payload[off : off + ln])
+        off += ln
+    if off != end:
+        raise EncodingError("batch: trailing bytes")
+    return n, out
+
+
+def count_batch(payload: bytes) -> int:
+    """Number of transactions in a payload, checking its structure."""
+    return 0 if not payload else _walk(payload, False)[0]
 
 
 def decode_batch(payload: bytes) -> list[bytes]:
     """The transactions of a payload (the empty payload is the empty batch)."""
     if not payload:
         return []
-    if len(payload) > MAX_PAYLOAD:
-        raise EncodingError("batch too long")
-    r = Reader(payload, "batch")
-    n = r.u32()
-    if n == 0 or n * 4 > r.remaining():
-        raise EncodingError("batch: bad count")
-    out = [r.var(MAX_TX) for _ in range(n)]
-    r.done()
-    return out
+    return _walk(payload, True)[1]

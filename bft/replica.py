@@ -39,7 +39,7 @@ from cryptocore.errors import (
     ProtocolError,
 )
 
-from .batch import decode_batch, encode_batch
+from .batch import count_batch, encode_batch
 from .crypto import QuorumCrypto
 from .leader import leader
 from .messages import (
@@ -558,7 +558,7 @@ class Replica:
         if end is not None and b.height > end and b.payload:
             raise MisbehaviourError("payload after the epoch's last block", culprits=[b.proposer])
         try:
-            decode_batch(b.payload)
+            count_batch(b.payload)
         except EncodingError:
             raise MisbehaviourError("malformed batch", culprits=[b.proposer]) from None
 
@@ -679,7 +679,7 @@ class Replica:
         pos = self.committed_txs
         chain.reverse()
         for b in chain:
-            n = len(decode_batch(b.payload))
+            n = count_batch(b.payload)
             records.append(
                 CommitRecord(height=b.height, block_hash=b.hash, tx_start=pos, tx_count=n)
             )

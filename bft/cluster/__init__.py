@@ -284,7 +284,7 @@ async def _run(
                         f"t={now - t0:5.1f}s acked_tx={acked} "
                         f"tx/s={acked / max(now - t0, 1e-9):8.0f} height={h}"
                     )
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(0.05)
 
         async def killer() -> None:
             events: list[tuple[float, str, int, float | None]] = []
