@@ -35,9 +35,10 @@ from typing import Final
 
 from cryptocore.encoding import as_bytes, decode_scalar, read_exact
 from cryptocore.errors import EncodingError, MisbehaviourError, MisuseError, ParameterError
-from cryptocore.hashing import hash_to_scalar, tagged_hash
+from cryptocore.hashing import hash_to_scalar
 from cryptocore.rng import Rng, random_scalar
-from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1 import N, Point, mul_add_g
+from cryptocore.secp256k1.bip340 import taptweak
 from mdkm.keys import KeyPackage, PublicKeyPackage, check_identifiers
 from mdkm.vss import evaluate, feldman_expected, random_polynomial
 
@@ -98,7 +99,8 @@ def verify_proof_of_knowledge(
     """Check ``mu·G == R + c·(a_0·G)``; raise MisbehaviourError naming ``identifier`` otherwise."""
     r, mu = proof
     c = challenge(identifier, commitment[0], r, suite)
-    if Point.base_mul(mu) != r + commitment[0] * c:
+    # mu and c are public: one two-scalar multiplication mu·G − c·C_0, compared with R
+    if mul_add_g(mu, -c, commitment[0]) != r:
         raise MisbehaviourError("invalid proof of knowledge", culprits=(identifier,))
 
 
@@ -418,14 +420,6 @@ def part2(
     return secret2, out
 
 
-def _taptweak(p: Point) -> int:
-    """BIP341 ``int(hashTapTweak(bytes(P)))`` with an empty script tree (ZF ``tweak``)."""
-    t = int.from_bytes(tagged_hash("TapTweak", p.xonly()), "big")
-    if t >= N:  # pragma: no cover - probability 2^-128; BIP341 fails here too
-        raise ParameterError("taproot tweak out of range")
-    return t
-
-
 def part3(
     secret_package: Round2SecretPackage,
     round1_packages: Mapping[int, Round1Package],
@@ -459,7 +453,7 @@ def part3(
         raise MisbehaviourError("degenerate group key", culprits=ids)
     if _is_tr(sp.suite):
         # ZF frost-secp256k1-tr ``post_dkg``: make the key even-Y, then add the BIP341 tweak.
-        t = _taptweak(group_key)
+        t = taptweak(group_key.xonly(), None)
         tp = Point.base_mul(t)
         if not group_key.has_even_y():
             group_key, share = -group_key, N - share
