@@ -218,3 +218,22 @@ def test_encoding_rejects_scalar_above_order_and_identity() -> None:
         Round1Package.from_bytes(raw[:-32] + N.to_bytes(32, "big"))
     with pytest.raises(EncodingError):
         Round1Package.from_bytes(raw + b"\x00")
+
+
+@pytest.mark.parametrize("suite", ["secp256k1", "secp256k1-tr"])
+def test_forged_proof_of_knowledge_is_blamed(suite: str) -> None:
+    from dataclasses import replace
+
+    rng = deterministic_rng("pok-" + suite)
+    r1 = {i: part1(i, 3, 2, rng, suite=suite) for i in (1, 2, 3)}
+    pkgs = {i: pkg for i, (_s, pkg) in r1.items()}
+    part2(r1[1][0], {j: pkgs[j] for j in (2, 3)})  # honest: accepted
+    forged = replace(pkgs[3], proof_mu=(pkgs[3].proof_mu + 1) % N)
+    with pytest.raises(MisbehaviourError) as exc:
+        part2(r1[1][0], {2: pkgs[2], 3: forged})
+    assert exc.value.culprits == (3,)
+    # a proof copied from another participant does not verify for this one (id is hashed in)
+    stolen = replace(pkgs[3], proof_r=pkgs[2].proof_r, proof_mu=pkgs[2].proof_mu)
+    with pytest.raises(MisbehaviourError) as exc:
+        part2(r1[1][0], {2: pkgs[2], 3: stolen})
+    assert exc.value.culprits == (3,)
