@@ -91,3 +91,43 @@ def test_simulated_cluster_with_threshold_bls(
     for ev in qcs:  # every QC is one 96-byte BLS signature valid under the group key
         verify(pkp.group_public_key.to_bytes(), ev.qc.signed_message(), ev.qc.signature)  # type: ignore[attr-defined]
         assert com.weight_of(ev.signers) >= com.quorum
+
+
+def test_epoch_change_to_a_new_dkg_key() -> None:
+    # epoch 0: nodes 0-3; epoch 1: nodes 1-4 with a fresh quorum key from the MDKM DKG
+    c0 = Committee(epoch=0, weights={0: 1, 1: 1, 2: 1, 3: 1}, last_height=4)
+    c1 = Committee(epoch=1, weights={1: 1, 2: 1, 3: 1, 4: 1})
+    k0 = weighted_keygen(c0, rng=deterministic_rng(b"epoch0"))
+    k1 = weighted_keygen(c1, rng=deterministic_rng(b"epoch1"))
+    assert k0[0].group_public_key != k1[0].group_public_key  # type: ignore[attr-defined]
+
+    def make(node: int, store: MemoryStore, now: float) -> Replica:
+        epochs = [
+            EpochConfig(committee=c, crypto=ThresholdBLS(c, k[0], k[1].get(node, [])))
+            for c, k in ((c0, k0), (c1, k1))
+        ]
+        return Replica(node, epochs, store, now=now, base_timeout=0.3)
+
+    net = SimNet(seed=12, min_delay=0.01, max_delay=0.03)
+    for i in range(5):
+        net.add(f"n{i}", i, make)
+    net.run(1.0)
+    assert net.check_safety() == []
+    r4 = net.instances["n4"].replica
+    assert r4 is not None and r4.epoch == 1
+    log = net.instances["n1"].log
+    assert len(log) > 8
+    blocks = [r4.get_block(h) for h in log]
+    assert [b.epoch for b in blocks if b is not None][-1] == 1
+    # a block of epoch 1 is certified under the new key
+    last = blocks[-1]
+    assert last is not None
+    from mdkm.bls import verify as bls_verify
+
+    child_qcs = [b.justify for b in blocks if b is not None and b.justify.epoch == 1]
+    assert child_qcs
+    bls_verify(
+        k1[0].group_public_key.to_bytes(),  # type: ignore[attr-defined]
+        child_qcs[-1].signed_message(),
+        child_qcs[-1].signature,
+    )
