@@ -166,6 +166,7 @@ class Transport:
         peer = self.peers[pid]
         q = self._queues[pid]
         delay = 0.05
+        pending: bytes | None = None
         while True:
             try:
                 reader, writer = await asyncio.open_connection(peer.host, peer.port)
@@ -188,8 +189,13 @@ class Transport:
                 chan = _Channel(self._shared(peer, n_i, n_r), b"I")
                 delay = 0.05
                 while True:
-                    data = await q.get()
-                    write_frame(writer, chan.seal(data))
+                    if pending is None:
+                        pending = await q.get()
+                    if reader.at_eof() or writer.is_closing():
+                        # the peer closed the link: reconnect, then send ``pending``
+                        raise ConnectionResetError("peer closed the link")
+                    write_frame(writer, chan.seal(pending))
+                    pending = None
                     if q.empty():
                         await writer.drain()
             except (
