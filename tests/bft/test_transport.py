@@ -1,4 +1,4 @@
-"""Authenticated TCP transport: delivery between known peers, impostors and oversize frames dropped."""
+"""Authenticated TCP transport: known peers talk; impostors and oversize frames are dropped."""
 
 from __future__ import annotations
 
