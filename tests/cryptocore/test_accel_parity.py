@@ -71,6 +71,60 @@ def test_inverse_of_zero_is_rejected(numba_backend: Backend, p: int) -> None:
         REF.batch_inverse(a, p)
 
 
+# Montgomery's trick runs on 8-64 interleaved chains (element i in chain i % lanes); sizes
+# around every chain count: N < lanes, N = lanes +- 1, several steps with a partial last step.
+LANE_SIZES = sorted(
+    {1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 129, 1000, 1023, 1025, 3001, 4095, 4097, 5000}
+)
+
+
+@pytest.mark.parametrize("p", ALL_MODULI)
+@pytest.mark.parametrize("size", LANE_SIZES)
+def test_inverse_lane_edges(numba_backend: Backend, p: int, size: int) -> None:
+    from cryptocore._accel._numba import _lanes_for
+
+    lanes = _lanes_for(size)
+    assert lanes % 8 == 0 and 8 <= lanes <= 64
+    # values in [p, 2^256) stay unreduced in the kernel: include them, and 1 and p - 1
+    a = [(TOP - 1 - 977 * i) if i % 3 == 0 else (i * 0x9E3779B97F4A7C15) ** 3 for i in range(size)]
+    a[0] = 1
+    a[-1] = p - 1
+    a = [x if x % p else 2 for x in a]
+    expected = REF.batch_inverse(a, p)
+    got = numba_backend._inverse(a, p)  # type: ignore[attr-defined]
+    assert got == expected
+    assert all(x * y % p == 1 for x, y in zip(a, got, strict=True))
+
+
+@pytest.mark.parametrize("p", MODULI)
+@pytest.mark.parametrize("size", [1, 8, 9, 17, 200, 1001])
+def test_inverse_zero_in_every_position(numba_backend: Backend, p: int, size: int) -> None:
+    """A zero anywhere (first/last step, first/last chain, any lane) raises ParameterError."""
+    positions = sorted({0, size - 1, size // 2, min(7, size - 1), min(8, size - 1)})
+    for pos in positions:
+        a = list(range(1, size + 1))
+        a[pos] = p * (pos + 1)  # zero modulo p, and not below 2^256 for every p: reduced first
+        with pytest.raises(ParameterError):
+            numba_backend._inverse(a, p)  # type: ignore[attr-defined]
+        a[pos] = 0
+        with pytest.raises(ParameterError):
+            numba_backend._inverse(a, p)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("p", MODULI)
+def test_inverse_out_of_range_and_non_unit(numba_backend: Backend, p: int) -> None:
+    a = [-1, TOP, TOP * 5 + 3, -(TOP**2), p + 1, *range(2, 300)]
+    assert numba_backend._inverse(a, p) == REF.batch_inverse(a, p)  # type: ignore[attr-defined]
+    # an odd composite modulus: 3 shares a factor with it and has no inverse
+    m = 3 * (2**200 + 5)
+    b = [*range(1, 300, 3), 3]  # the others are units: m has no prime factor below 300 but 3
+    with pytest.raises(ParameterError):
+        numba_backend._inverse(b, m)  # type: ignore[attr-defined]
+    with pytest.raises(ParameterError):
+        REF.batch_inverse(b, m)
+    assert numba_backend._inverse(b[:-1], m) == REF.batch_inverse(b[:-1], m)  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("p", ALL_MODULI)
 @given(
     polys=st.lists(st.lists(values, max_size=12), min_size=1, max_size=4),
