@@ -44,6 +44,9 @@ from .types import Committee
 
 __all__ = ["Node", "load_config", "main"]
 
+_FORWARD = b"\x01\x10"  # version 1, kind 0x10: a batch for the next leader (not a protocol msg)
+_MEMPOOL_LIMIT = 500_000
+
 
 def load_config(path: str) -> dict[str, Any]:
     with open(path, encoding="utf-8") as f:
@@ -100,11 +103,42 @@ class Node:
         self._waiting: dict[bytes, deque[asyncio.Future[int]]] = defaultdict(deque)
         self.view_changes = 0
         self.dropped = 0
+        self.forward = bool(cfg.get("forward", True))
 
     # ------------------------------------------------------------------------------------
     def _on_message(self, sender: int, data: bytes) -> None:
+        if data[:2] == _FORWARD:
+            # transactions forwarded by a peer for our next proposal (shared mempool)
+            try:
+                txs = decode_batch(data[2:])
+            except EncodingError:
+                return
+            if len(self.replica.mempool) + len(txs) <= _MEMPOOL_LIMIT:
+                self.replica.add_transactions(txs)
+            return
         self.replica.receive(sender, data, self.loop.time())
         self._pump()
+
+    def _place(self, txs: list[bytes]) -> None:
+        """Give client transactions to the leader of the next view (or keep them).
+
+        Forwarding lets the next block carry them instead of waiting for this node's own turn
+        (one view instead of up to n). If they are not committed within a few timeouts they
+        are proposed by this node too (the client gets the first committed position).
+        """
+        r = self.replica
+        target = r.leader_of(r.view + 1)
+        if target == self.id or not self.forward:
+            r.add_transactions(txs)
+            return
+        self.transport.send(target, _FORWARD + encode_batch(txs))
+        self.loop.call_later(4 * r.pacemaker.base, self._fallback, txs)
+
+    def _fallback(self, txs: list[bytes]) -> None:
+        left = [tx for tx in txs if tx in self._waiting]
+        if left:
+            self.replica.add_transactions(left)
+            self._pump()
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -113,7 +147,10 @@ class Node:
 
     def _pump(self) -> None:
         for to, data in self.replica.outbox():
-            self.transport.send(to, data)
+            if to == self.id:
+                self.loop.call_soon(self._on_message, self.id, data)
+            else:
+                self.transport.send(to, data)
         for ev in self.replica.events():
             if isinstance(ev, Committed):
                 self._on_commit(ev)
@@ -133,7 +170,7 @@ class Node:
             self._timer = self.loop.call_at(dl, self._on_timer)
 
     def _on_commit(self, ev: Committed) -> None:
-        if ev.block.proposer != self.id or not self._waiting:
+        if not self._waiting or not ev.block.payload:
             return
         for i, tx in enumerate(decode_batch(ev.block.payload)):
             q = self._waiting.get(tx)
@@ -174,7 +211,7 @@ class Node:
                 fut: asyncio.Future[int] = self.loop.create_future()
                 self._waiting[tx].append(fut)
                 futs.append(fut)
-            self.replica.add_transactions(txs)
+            self._place(txs)
             self._pump()
             pos = await asyncio.gather(*futs)
             return b"\x01" + struct.pack(f">I{len(pos)}Q", len(pos), *pos)

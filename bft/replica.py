@@ -3,7 +3,8 @@
 Like h11 or aioquic, :class:`Replica` never touches sockets or clocks. The driver calls
 :meth:`Replica.receive` with ``(sender, message_bytes, now)`` and :meth:`Replica.handle_timer`
 with ``now``; it then sends everything from :meth:`Replica.outbox` (``(recipient, bytes)``,
-recipient ``None`` = every other committee member), reads :meth:`Replica.events` and re-arms one
+recipient ``None`` = every other committee member; a message addressed to the replica itself
+must be fed back to its ``receive``), reads :meth:`Replica.events` and re-arms one
 timer at :meth:`Replica.next_deadline`.
 
 Protocol (Yin et al., PODC 2019, Algorithms 3 and 4; pacemaker of section 4.4):
@@ -487,7 +488,9 @@ class Replica:
         self._events.append(Proposed(block))
         data = Proposal(block=block, tc=tc).to_bytes()
         self._out.append((None, data))
-        self.receive(self.id, data, now)
+        # the leader's own copy goes through the outbox too, so the driver sends the proposal
+        # before the leader spends time signing and persisting its own vote
+        self._out.append((self.id, data))
 
     def _epoch_finalised_by(self, parent: Block) -> bool:
         """Whether ``parent`` (from an earlier epoch) is where the current epoch may start."""

@@ -188,6 +188,9 @@ class SimNet:
                 if (o.node_id == to if to is not None else o.node_id != inst.node_id)
             ]
             for o in targets:
+                if o is inst:  # to itself: local, not a network message
+                    self._push(self.now, "msg", (o.name, inst.node_id, data))
+                    continue
                 self.sent[kind] += 1
                 self.sent_bytes[kind] += len(data)
                 if not self._partition_ok(inst.name, o.name, view):

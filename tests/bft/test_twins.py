@@ -44,8 +44,8 @@ def test_scripted_fork_leader_cannot_split_honest_rules(seed: int) -> None:
 
 # scenarios found by the searches below, pinned so the default run catches every mutant fast
 PINNED = {
-    "double-count-signer": ("twins", [2, 3]),
-    "no-persistence": ("twins", [126, 130]),
+    "double-count-signer": ("twins", [1, 3]),
+    "no-persistence": ("twins", [130, 138]),
     "no-lock-check": ("forking", [2, 3]),
     "no-consecutive-view-check": ("scripted", [0, 1]),
 }
