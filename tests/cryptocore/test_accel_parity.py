@@ -84,7 +84,7 @@ def test_inverse_lane_edges(numba_backend: Backend, p: int, size: int) -> None:
     from cryptocore._accel._numba import _lanes_for
 
     lanes = _lanes_for(size)
-    assert lanes % 8 == 0 and 8 <= lanes <= 64
+    assert lanes in (8, 64)
     # values in [p, 2^256) stay unreduced in the kernel: include them, and 1 and p - 1
     a = [(TOP - 1 - 977 * i) if i % 3 == 0 else (i * 0x9E3779B97F4A7C15) ** 3 for i in range(size)]
     a[0] = 1
@@ -94,6 +94,32 @@ def test_inverse_lane_edges(numba_backend: Backend, p: int, size: int) -> None:
     got = numba_backend._inverse(a, p)  # type: ignore[attr-defined]
     assert got == expected
     assert all(x * y % p == 1 for x, y in zip(a, got, strict=True))
+
+
+def _limbs8(v: int) -> tuple[object, ...]:
+    import numpy as np
+
+    return tuple(np.uint64((v >> (32 * i)) & 0xFFFFFFFF) for i in range(8))
+
+
+@pytest.mark.parametrize("p", [*ALL_MODULI, 3 * (2**200 + 5), 2**255 - 19, 15, 3])
+@given(a=st.one_of(u256, edges, st.integers(min_value=0, max_value=2**40)))
+@example(a=0)
+@example(a=1)
+@example(a=2**255)
+def test_almost_inverse(numba_backend: Backend, p: int, a: int) -> None:
+    """Kaliski: a^-1 · 2^k mod p with bitlen(p) <= k <= 2·bitlen(p), or ok=False (no inverse)."""
+    import math
+
+    from cryptocore._accel._numba import _almost_inverse
+
+    a %= p
+    x, k, ok = _almost_inverse(_limbs8(a), _limbs8(p))
+    assert ok == (math.gcd(a, p) == 1)
+    if ok:
+        value = sum(int(limb) << (32 * i) for i, limb in enumerate(x))
+        assert value == pow(a, -1, p) * pow(2, k, p) % p
+        assert p.bit_length() <= k <= 2 * p.bit_length()
 
 
 @pytest.mark.parametrize("p", MODULI)
