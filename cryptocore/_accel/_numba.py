@@ -6,8 +6,8 @@ An element is eight 32-bit limbs, least significant first. A batch of N elements
 ``uint32`` array of shape ``(8, N)``: *limb-major*, so limb ``k`` of every element is contiguous.
 Every kernel loops over limbs on the outside and over elements on the inside; the innermost loop
 has a branch-free body, which LLVM turns into SIMD code (measured: see ``benches/results/field.md``
-and ``docs/adr/0002-numba-field-backend.md``). Kernels split the elements into blocks of
-``BLOCK`` columns and run the blocks in parallel with ``prange``.
+and ``docs/adr/0002-numba-field-backend.md``). Kernels run on one thread; some work through the
+elements in blocks of ``BLOCK`` columns.
 
 Arithmetic
 ----------
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 LIMBS = 8
-BLOCK = 256  # columns per parallel task
+BLOCK = 256  # columns per block (Horner, Lagrange)
 S31 = np.uint64(31)
 
 
@@ -576,8 +576,8 @@ class NumbaBackend:
     """Batch operations in numba kernels above a per-operation size cutoff.
 
     Below the cutoff (and for moduli the kernels do not handle: even or >= 2^256) an operation
-    runs on the Python reference, because converting ints to limbs and back costs 165-270 ns
-    per element. The cutoffs are measured crossovers, for random points and for small ids
+    runs on the Python reference, because converting ints to limbs and back costs ~130 ns per
+    element. The cutoffs are measured crossovers, for random values and for small ids
     (ADR 0002).
     """
 
@@ -587,7 +587,7 @@ class NumbaBackend:
     #: to the kernels. ``None``: never (the Python reference wins end to end at every size).
     cutoffs: ClassVar[dict[str, int | None]] = {
         "batch_mul": None,
-        "batch_inverse": 128,
+        "batch_inverse": 48,
         "poly_eval": 192,
         "lagrange": 16,
         "inner_product": None,

@@ -144,3 +144,24 @@ def test_batch_methods_agree_with_single_operations(
     lam = f.lagrange_coefficients(xs[:30])
     assert sum(c * y for c, y in zip(lam, expected[:30])) % p == coeffs[0]
     assert f.inner_product(vals, vals) == sum(v * v for v in vals) % p
+
+
+@pytest.mark.parametrize("name", ["python", "numba"])
+@pytest.mark.parametrize("size", [1, 47, 48, 49, 1023, 1024, 1030])
+def test_batch_inverse_sizes_and_zero(
+    name: str, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Around the numba size cutoff (48) and its lane counts (8 below 1,024 elements, 64 from
+    1,024): exact inverses through the public API, and a zero anywhere is a ParameterError."""
+    monkeypatch.setenv("LITHO_FIELD_BACKEND", name)
+    for f in FIELDS:
+        p = f.modulus
+        vals = [(i * 0x9E3779B97F4A7C15) ** 3 % p or 1 for i in range(1, size + 1)]
+        inv = f.batch_inverse(vals)
+        assert all(v * w % p == 1 for v, w in zip(vals, inv, strict=True))
+        assert inv == [pow(v, -1, p) for v in vals]
+        for pos in {0, size // 2, size - 1}:
+            bad = list(vals)
+            bad[pos] = p * 3  # zero modulo p
+            with pytest.raises(ParameterError):
+                f.batch_inverse(bad)
