@@ -17,6 +17,8 @@ __all__ = ["Rng", "deterministic_rng", "get_rng", "random_scalar", "system_rng"]
 
 Rng = Callable[[int], bytes]
 
+_MAX_DRAWS = 128
+
 
 def system_rng(n: int) -> bytes:
     """``n`` bytes from the OS CSPRNG."""
@@ -39,8 +41,8 @@ class _CounterRng:
         self._buffer = b""
 
     def __call__(self, n: int) -> bytes:
-        if n < 0:
-            raise ParameterError("cannot draw a negative number of bytes")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ParameterError("the number of bytes must be a non-negative integer")
         while len(self._buffer) < n:
             block = b"litho-crypto/test-rng/v1" + self._seed + self._counter.to_bytes(8, "big")
             self._buffer += hashlib.sha256(block).digest()
@@ -61,8 +63,10 @@ def deterministic_rng(seed: bytes | str | int) -> Rng:
         seed_bytes = str(seed).encode()
     elif isinstance(seed, str):
         seed_bytes = seed.encode()
-    else:
+    elif isinstance(seed, bytes | bytearray | memoryview):
         seed_bytes = bytes(seed)
+    else:
+        raise ParameterError("seed must be bytes, str or int")
     return _CounterRng(seed_bytes)
 
 
@@ -70,10 +74,19 @@ def random_scalar(order: int, rng: Rng | None = None, *, nonzero: bool = True) -
     """A uniform scalar in [1, order) (or [0, order) when ``nonzero`` is False).
 
     Draws 64 extra bits and reduces, so the bias is below 2^-64 (RFC 9380 section 5 style).
+    Raises ParameterError for an order with no such scalar, and for an rng that does not return
+    exactly the bytes asked for or keeps returning values that reduce to zero (a broken source).
     """
+    if isinstance(order, bool) or not isinstance(order, int) or order < (2 if nonzero else 1):
+        raise ParameterError("order must be an integer >= 2 (>= 1 when zero is allowed)")
     r = get_rng(rng)
     nbytes = (order.bit_length() + 7) // 8 + 8
-    while True:
-        v = int.from_bytes(r(nbytes), "big") % order
+    for _ in range(_MAX_DRAWS):
+        out = r(nbytes)
+        if not isinstance(out, bytes | bytearray) or len(out) != nbytes:
+            raise ParameterError(f"rng returned something other than {nbytes} bytes")
+        v = int.from_bytes(out, "big") % order
         if v != 0 or not nonzero:
             return v
+    # P(zero) <= 1/2 + 2^-64 per draw for every order >= 2: 128 zeros in a row is a stuck rng
+    raise ParameterError("rng keeps producing zero: refusing to draw a scalar")

@@ -1967,3 +1967,64 @@ def test_key_image_registry_rejects_garbage(image: Any, tmp_path_factory: Any) -
         except CryptoError:
             pass
         assert len(reg) == 0
+
+
+# ------------------------------------------------------------------------------ randomness
+def _stuck_zero_rng(n: int) -> bytes:
+    return bytes(n)
+
+
+@pytest.mark.parametrize(
+    ("what", "call"),
+    [
+        ("order 1 (no nonzero scalar exists)", lambda: _random_scalar(1)),
+        ("order 0", lambda: _random_scalar(0, nonzero=False)),
+        ("order -5", lambda: _random_scalar(-5)),
+        ("order 2.5", lambda: _random_scalar(2.5)),
+        ("rng returning too few bytes", lambda: _random_scalar(N, lambda n: b"\x01")),
+        ("rng returning too many bytes", lambda: _random_scalar(N, lambda n: b"\x01" * (n + 1))),
+        ("rng returning None", lambda: _random_scalar(N, lambda n: None)),
+        ("rng returning str", lambda: _random_scalar(N, lambda n: "x" * n)),
+        ("rng stuck at zero", lambda: _random_scalar(N, _stuck_zero_rng)),
+        ("deterministic_rng(1.5)", lambda: _det_rng_call(1.5)),
+        ("deterministic_rng(None)", lambda: _det_rng_call(None)),
+        ("deterministic_rng(b'x')(1.5)", lambda: deterministic_rng(b"x")(1.5)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "call",
+)
+def test_random_scalar_refuses_impossible_orders_and_broken_rngs(what: str, call: Any) -> None:
+    """random_scalar(1) looped forever, a stuck or short rng was silently accepted (a weak
+    scalar from 1 byte of randomness), and wrong types leaked TypeError/ZeroDivisionError.
+    Runs in a thread with a timeout so that a regression cannot hang the suite."""
+    import threading
+
+    from cryptocore.errors import ParameterError
+
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(("ok", call()))
+        except BaseException as exc:
+            outcome.append(("raised", exc))
+
+    worker = threading.Thread(target=run, daemon=True)  # a daemon never blocks the exit
+    worker.start()
+    worker.join(timeout=10)
+    if not outcome:
+        pytest.fail(f"{what}: did not return within 10 s (an endless loop)")
+    kind, value = outcome[0]
+    if kind == "ok":
+        pytest.fail(f"{what}: accepted ({value!r:.60})")
+    if not isinstance(value, ParameterError):
+        pytest.fail(f"{what}: {type(value).__name__} leaked: {value}")
+
+
+def _random_scalar(order: Any, rng: Any = None, *, nonzero: bool = True) -> int:
+    from cryptocore.rng import random_scalar
+
+    return random_scalar(order, rng, nonzero=nonzero)
+
+
+def _det_rng_call(seed: Any) -> bytes:
+    return deterministic_rng(seed)(32)
