@@ -458,22 +458,45 @@ def _totals(acc, one, cm, p, pinv):  # type: ignore[no-untyped-def]
     return x, ok
 
 
-@njit(cache=True)
-def k_inverse(am, lanes, consts, cm, pinv):  # type: ignore[no-untyped-def]
-    """``c · a_i^-1 mod p`` for every column of ``am``: Montgomery's trick on ``lanes`` chains.
+B8 = np.uint32(8)
+B24 = np.uint32(24)
+MB = np.uint32(0xFF00)
 
-    ``am`` is ``(8, S·lanes)``, plain values below 2^256 (not necessarily reduced; pad the last
-    step with ones); ``consts`` is ``(8, 2)``: p and R mod p; ``cm`` is ``(8, 1)``: c < p.
-    Returns ``(out, ok)``; ``ok`` is False when some value is not invertible modulo p (then
-    ``out`` is meaningless).
+
+@njit(cache=True, inline="always")
+def _bswap(v):  # type: ignore[no-untyped-def]
+    """Byte-swap a uint32 (LLVM emits one ``bswap``)."""
+    return (v << B24) | ((v & MB) << B8) | ((v >> B8) & MB) | (v >> B24)
+
+
+@njit(cache=True)
+def k_inverse(words, size, lanes, consts, cm, pinv):  # type: ignore[no-untyped-def]
+    """``c · a_i^-1 mod p`` for ``size`` values: Montgomery's trick on ``lanes`` chains.
+
+    ``words`` is a ``uint32`` view of the values as 32-byte big-endian strings, one after the
+    other (``int.to_bytes(32)`` joined), padded with ones to a multiple of ``lanes`` values;
+    they are below 2^256, not necessarily reduced. ``consts`` is ``(8, 2)``: p and R mod p;
+    ``cm`` is ``(8, 1)``: c < p. Returns ``(res, ok)``: ``res`` holds the ``size`` results in
+    the same big-endian layout (``struct.unpack`` splits it); ``ok`` is False when some value
+    is not invertible modulo p, and then ``res`` is meaningless. The byte swaps and the
+    transposition to limb-major order and back run here: cheaper than numpy's copies.
     """
+    total = words.shape[0] // LIMBS
+    am = np.empty((LIMBS, total), dtype=np.uint32)
+    for e in range(total):
+        for j in range(LIMBS):  # big-endian word j is limb 7 - j
+            am[LIMBS - 1 - j, e] = _bswap(words[e * LIMBS + j])
     p = _ld(consts, 0)
     one = _ld(consts, 1)
     out, acc = _chains_forward(am, lanes, consts, pinv)
     x, ok = _totals(acc, one, cm, p, pinv)
+    res = np.empty(size * LIMBS, dtype=np.uint32)
     if ok:
         _chains_backward(am, out, x, consts, pinv)
-    return out, ok
+        for e in range(size):
+            for j in range(LIMBS):
+                res[e * LIMBS + j] = _bswap(out[LIMBS - 1 - j, e])
+    return res, ok
 
 
 # ---------------------------------------------------------------------------------------------
@@ -671,32 +694,32 @@ class NumbaBackend:
         am = _scale(_limbs_reduced(a, p), k.r2, k.p, k.pinv)  # a·R mod p
         return from_limbs(k_mul(am, _limbs_reduced(b, p), k.p, k.pinv))  # a·R·b·R^-1
 
-    def _invert(self, am: npt.NDArray[np.uint32], size: int, factor: int, p: int) -> list[int]:
-        """factor · x^-1 mod p (plain ints) for the first ``size`` columns x of ``am``.
+    def _invert(self, buf: bytes, size: int, factor: int, p: int) -> list[int]:
+        """factor · x^-1 mod p (plain ints) for the first ``size`` values x in ``buf``.
 
-        ``am`` is ``(8, S·lanes)`` with ``lanes = _lanes_for(size)``: values below 2^256 (not
-        necessarily reduced), columns from ``size`` on set to 1. ParameterError if some value
-        is not invertible modulo p (the reference reports it, on the same values).
+        ``buf``: 32-byte big-endian values below 2^256 (not necessarily reduced), padded with
+        ones to a multiple of ``_lanes_for(size)`` values. ParameterError if some value is not
+        invertible modulo p (the reference reports it, on the same values).
         """
         k = _constants(p)
         cm = k.one if factor == 1 else _column(factor % p)
-        out, ok = k_inverse(am, _lanes_for(size), k.p_one_m, cm, k.pinv)
+        words = np.frombuffer(buf, dtype=np.uint32)
+        res, ok = k_inverse(words, size, _lanes_for(size), k.p_one_m, cm, k.pinv)
         if not ok:
-            vals = from_limbs(am[:, :size])
+            vals = list(map(int.from_bytes, struct.unpack("32s" * size, buf[: 32 * size])))
             return [factor * v % p for v in self._ref.batch_inverse(vals, p)]
-        return from_limbs(out[:, :size])
+        return list(map(int.from_bytes, struct.unpack("32s" * size, res)))
 
     def _inverse(self, a: Sequence[int], p: int) -> list[int]:
         size = len(a)
         if not size:
             return []
-        lanes = _lanes_for(size)
-        pad = _ONE_BYTES * (-size % lanes)  # fill the chains' last step with ones
+        parts = [_ONE_BYTES] * (-size % _lanes_for(size))  # fill the last step with ones
         try:
-            buf = b"".join([x.to_bytes(32) for x in a])
+            buf = b"".join([x.to_bytes(32) for x in a] + parts)
         except OverflowError:  # negative or >= 2^256
-            buf = b"".join([(x % p).to_bytes(32) for x in a])
-        return self._invert(_bytes_to_limbs(buf + pad, size + len(pad) // 32), size, 1, p)
+            buf = b"".join([(x % p).to_bytes(32) for x in a] + parts)
+        return self._invert(buf, size, 1, p)
 
     def _eval_matrix(
         self, polys: Sequence[Sequence[int]], xs: Sequence[int], p: int
@@ -777,7 +800,6 @@ class NumbaBackend:
             atm = _scale(_column(at), k.r2, k.p, k.pinv)
             q = k_lagrange(xm, atm, k.one_m, k.p, k.pinv)
         # q_i = y_i·R (Montgomery forms); lambda_i = L / y_i = (L·R) · q_i^-1
-        pad = -len(pts) % _lanes_for(len(pts))
-        if pad:
-            q = np.concatenate([q, np.repeat(k.one, pad, axis=1)], axis=1)
-        return self._invert(q, len(pts), big_l * _R % p, p)
+        pad = _ONE_BYTES * (-len(pts) % _lanes_for(len(pts)))
+        buf = np.ascontiguousarray(q[::-1].T, dtype=">u4").tobytes() + pad
+        return self._invert(buf, len(pts), big_l * _R % p, p)
