@@ -24,10 +24,20 @@ __all__ = [
 @lru_cache(maxsize=8)
 def _hash_constructor(hash_name: str) -> Callable[..., hashlib._Hash]:
     """hashlib's direct constructor (faster than hashlib.new per call)."""
-    ctor = getattr(hashlib, hash_name, None)
+    ctor = getattr(hashlib, hash_name, None) if isinstance(hash_name, str) else None
     if ctor is None or hash_name not in hashlib.algorithms_guaranteed:
         raise ParameterError(f"unknown hash {hash_name!r}")
+    # RFC 9380 section 5.3.1: a fixed-length hash with b >= 2k (k = 128 here); this rules out
+    # md5 and sha1 (b = 128 and 160 bits) and the SHAKE XOFs (no fixed digest size).
+    if ctor().digest_size < 32:
+        raise ParameterError(f"hash {hash_name!r} is unsuitable for expand_message_xmd")
     return ctor  # type: ignore[no-any-return]
+
+
+def _check_int(value: object, lowest: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+        raise ParameterError(f"{what} must be an integer >= {lowest}")
+    return value
 
 
 def _as_bytes(value: bytes, what: str) -> bytes:
@@ -44,6 +54,7 @@ def expand_message_xmd(msg: bytes, dst: bytes, length: int, hash_name: str = "sh
     """
     msg = _as_bytes(msg, "msg")
     dst = _as_bytes(dst, "dst")
+    _check_int(length, 1, "expand_message_xmd: length")
     hf = _hash_constructor(hash_name)
     h = hf()
     b_in_bytes = h.digest_size
@@ -83,6 +94,10 @@ def hash_to_field(
 
     Returns ``count`` field elements, each a list of ``degree`` integers mod ``modulus``.
     """
+    _check_int(modulus, 2, "hash_to_field: modulus")
+    _check_int(count, 1, "hash_to_field: count")
+    _check_int(degree, 1, "hash_to_field: degree")
+    _check_int(security_bits, 1, "hash_to_field: security_bits")
     ell = _l_param(modulus, security_bits)
     uniform = expand_message_xmd(msg, dst, count * degree * ell, hash_name)
     out: list[list[int]] = []
@@ -114,12 +129,12 @@ def _tag_prefix(tag: bytes) -> bytes:
 
 def tagged_hash(tag: bytes | str, msg: bytes) -> bytes:
     """BIP340 tagged hash: SHA256(SHA256(tag) || SHA256(tag) || msg)."""
-    tag_b = tag.encode() if isinstance(tag, str) else bytes(tag)
-    return hashlib.sha256(_tag_prefix(tag_b) + msg).digest()
+    tag_b = tag.encode() if isinstance(tag, str) else _as_bytes(tag, "tag")
+    return hashlib.sha256(_tag_prefix(tag_b) + _as_bytes(msg, "msg")).digest()
 
 
 def keccak256(data: bytes) -> bytes:
     """Keccak-256 (the Ethereum hash, not SHA3-256), from pycryptodome."""
     from Crypto.Hash import keccak
 
-    return keccak.new(digest_bits=256, data=bytes(data)).digest()
+    return keccak.new(digest_bits=256, data=_as_bytes(data, "data")).digest()

@@ -2028,3 +2028,55 @@ def _random_scalar(order: Any, rng: Any = None, *, nonzero: bool = True) -> int:
 
 def _det_rng_call(seed: Any) -> bytes:
     return deterministic_rng(seed)(32)
+
+
+# ------------------------------------------------------------------------------ hashing
+def _hashing() -> Any:
+    from cryptocore import hashing
+
+    return hashing
+
+
+_BAD_HASH_CALLS: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("xmd with md5 (b < 2k)", lambda: _hashing().expand_message_xmd(b"m", b"dst", 32, "md5")),
+    ("xmd with sha1 (b < 2k)", lambda: _hashing().expand_message_xmd(b"m", b"dst", 32, "sha1")),
+    ("xmd with shake_128", lambda: _hashing().expand_message_xmd(b"m", b"dst", 32, "shake_128")),
+    ("xmd with a float length", lambda: _hashing().expand_message_xmd(b"m", b"dst", 32.0)),
+    ("xmd with a bool length", lambda: _hashing().expand_message_xmd(b"m", b"dst", True)),
+    ("hash_to_field modulus 0", lambda: _hashing().hash_to_field(b"m", b"dst", 1, 0)),
+    ("hash_to_field modulus -7", lambda: _hashing().hash_to_field(b"m", b"dst", 1, -7)),
+    ("hash_to_field count 1.5", lambda: _hashing().hash_to_field(b"m", b"dst", 1.5, N)),
+    ("hash_to_scalar order 0", lambda: _hashing().hash_to_scalar(b"m", b"dst", 0)),
+    ("hash_to_scalar order None", lambda: _hashing().hash_to_scalar(b"m", b"dst", None)),
+    ("tagged_hash of a str message", lambda: _hashing().tagged_hash("tag", "msg")),
+    ("tagged_hash with an int tag", lambda: _hashing().tagged_hash(5, b"msg")),
+    ("tagged_hash with a None tag", lambda: _hashing().tagged_hash(None, b"msg")),
+    ("keccak256 of a str", lambda: _hashing().keccak256("abc")),
+    ("keccak256 of an int", lambda: _hashing().keccak256(5)),
+    ("keccak256 of None", lambda: _hashing().keccak256(None)),
+)
+
+
+@pytest.mark.parametrize(("what", "call"), _BAD_HASH_CALLS, ids=[w for w, _ in _BAD_HASH_CALLS])
+def test_hashing_rejects_bad_parameters(what: str, call: Callable[[], Any]) -> None:
+    """RFC 9380 section 5.3.1 needs b >= 2k (32 bytes for k = 128) and a fixed-length hash;
+    ints must not be read as ``bytes(n)`` zero strings; wrong types raise ParameterError."""
+    from cryptocore.errors import ParameterError
+
+    try:
+        result = call()
+    except ParameterError:
+        return
+    except Exception as exc:
+        pytest.fail(f"{what}: {type(exc).__name__} leaked: {exc}")
+    pytest.fail(f"{what}: accepted ({result!r:.60})")
+
+
+def test_hashing_still_accepts_rfc_9380_hashes() -> None:
+    h = _hashing()
+    for name in ("sha256", "sha384", "sha512", "sha3_256", "sha3_512"):
+        assert len(h.expand_message_xmd(b"m", b"dst", 96, name)) == 96
+    assert h.tagged_hash("BIP0340/challenge", bytearray(b"x")) == h.tagged_hash(
+        b"BIP0340/challenge", b"x"
+    )
+    assert len(h.keccak256(memoryview(b"abc"))) == 32
