@@ -2080,3 +2080,38 @@ def test_hashing_still_accepts_rfc_9380_hashes() -> None:
         b"BIP0340/challenge", b"x"
     )
     assert len(h.keccak256(memoryview(b"abc"))) == 32
+
+
+# ------------------------------------------------------------------------------ group elements
+def _g1() -> Any:
+    from cryptocore.bls12_381 import G1Point
+
+    return G1Point
+
+
+_BAD_POINT_CALLS: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("Point.base_mul(1.5)", lambda: Point.base_mul(1.5)),  # type: ignore[arg-type]
+    ("Point.base_mul('5')", lambda: Point.base_mul("5")),  # type: ignore[arg-type]
+    ("Point.base_mul(None)", lambda: Point.base_mul(None)),  # type: ignore[arg-type]
+    ("G.mul_secret(1.5)", lambda: G.mul_secret(1.5)),  # type: ignore[arg-type]
+    ("(5G).mul_secret('5')", lambda: (G * 5).mul_secret("5")),  # type: ignore[arg-type]
+    ("Point.from_affine('1', 2)", lambda: Point.from_affine("1", 2)),  # type: ignore[arg-type]
+    ("Point.from_affine(1.5, 2.0)", lambda: Point.from_affine(1.5, 2.0)),  # type: ignore[arg-type]
+    ("Point.sum with a G1 point", lambda: Point.sum([G, _g1().generator()])),
+    ("Point.sum with None", lambda: Point.sum([G, None])),  # type: ignore[list-item]
+    ("G1Point.from_affine(5)", lambda: _g1().from_affine(5)),
+    ("G1Point.from_affine(('1', 2))", lambda: _g1().from_affine(("1", 2))),
+)
+
+
+@pytest.mark.parametrize(("what", "call"), _BAD_POINT_CALLS, ids=[w for w, _ in _BAD_POINT_CALLS])
+def test_group_operations_reject_wrong_types(what: str, call: Callable[[], Any]) -> None:
+    """Scalars must be ints and points of the right group: a ParameterError/EncodingError,
+    never AttributeError ('float' has no to_bytes) or TypeError from inside."""
+    try:
+        result = call()
+    except CryptoError:
+        return
+    except Exception as exc:
+        pytest.fail(f"{what}: {type(exc).__name__} leaked: {exc}")
+    pytest.fail(f"{what}: accepted ({result!r:.60})")

@@ -100,7 +100,7 @@ class _Point:
     @classmethod
     def from_affine(cls, coords: Sequence[int], *, backend: Backend | str | None = None) -> Self:
         """From affine coordinates ((x, y) for G1; (x.c0, x.c1, y.c0, y.c1) for G2)."""
-        if len(coords) != cls._length // 24:
+        if not isinstance(coords, Sequence) or len(coords) != cls._length // 24:
             raise EncodingError(f"{cls.__name__}: wrong number of coordinates")
         b = get_backend(backend)
         return cls(b, cls._ops_of(b).from_affine(tuple(int(c) for c in coords)))

@@ -133,6 +133,8 @@ class Point:
     @classmethod
     def from_affine(cls, x: int, y: int) -> Point:
         """A point from affine coordinates; raises EncodingError when off the curve."""
+        if not (_is_int(x) and _is_int(y)):
+            raise EncodingError("point: coordinates must be integers")
         if not (0 <= x < P and 0 <= y < P):
             raise EncodingError("point: coordinate out of range")
         if (y * y - x * x * x - B) % P != 0:
@@ -153,6 +155,8 @@ class Point:
     @classmethod
     def base_mul(cls, k: int) -> Point:
         """k·G through libsecp256k1's constant-time generator multiplication."""
+        if not _is_int(k):
+            raise ParameterError("scalar must be an integer")
         k %= N
         if k == 0:
             return _IDENTITY
@@ -234,6 +238,8 @@ class Point:
 
     def mul_secret(self, k: int) -> Point:
         """k·self for a *secret* scalar k, through libsecp256k1's constant-time paths."""
+        if not _is_int(k):
+            raise ParameterError("scalar must be an integer")
         k %= N
         if k == 0 or self._enc is None:
             return _IDENTITY
@@ -249,7 +255,10 @@ class Point:
     @staticmethod
     def sum(points: Iterable[Point]) -> Point:
         """Sum of many points in one libsecp256k1 call (identity-safe)."""
-        live = [p for p in points if p._enc is not None]
+        try:
+            live = [p for p in points if p._enc is not None]
+        except AttributeError:  # free on the happy path, unlike an isinstance per point
+            raise ParameterError("Point.sum takes secp256k1 points only") from None
         if not live:
             return _IDENTITY
         if len(live) == 1:
@@ -274,6 +283,10 @@ class Point:
 
     def __bool__(self) -> bool:
         return self._enc is not None
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _sum_slow(encs: Sequence[bytes]) -> Point:
