@@ -594,3 +594,43 @@ def test_the_checker_catches_leaks() -> None:
     except CryptoError as exc:
         with pytest.raises(AssertionError):
             assert_error_clean(exc, [_S1], "chained")
+
+
+# ------------------------------------------------------------------------------ single use
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_presignature_cannot_be_duplicated(how: str) -> None:
+    """A presignature is single use: sign_share consumes it. A copy (copy.copy, deepcopy or a
+    pickle round trip) used to be a second, unconsumed presignature: two messages signed with
+    one nonce k reveal the key (s1 - s2 = k^-1 (m1 - m2)). Like SigningNonces, refuse."""
+    import copy
+    import pickle
+
+    from mdkm.ecdsa import runner
+    from mdkm.ecdsa.protocol import sign_share
+
+    _pub, kps = _secp()
+    pres = runner.presign_in_process(kps, _rng("single-use"))
+    dup: Callable[[Any], Any] = {
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+        "pickle": lambda p: pickle.loads(pickle.dumps(p)),
+    }[how]
+    with pytest.raises(TypeError):
+        twin = dup(pres[1])
+        sign_share(pres[1], kps[0], bytes(32), _rng("a"))
+        sign_share(twin, kps[0], bytes(range(32)), _rng("b"))  # the same k, another message
+
+
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_signing_nonces_cannot_be_duplicated(how: str) -> None:
+    import copy
+    import pickle
+
+    nonces, _ = _signing_nonces()
+    dup: Callable[[Any], Any] = {
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+        "pickle": lambda p: pickle.loads(pickle.dumps(p)),
+    }[how]
+    with pytest.raises(TypeError):
+        dup(nonces)

@@ -440,6 +440,17 @@ class Presignature:
 
     __hash__ = None  # type: ignore[assignment]  # holds secrets: never a dict key or set member
 
+    # Single use by construction (like frost.SigningNonces): a copy would be a second,
+    # unconsumed presignature, and two messages signed with one nonce k reveal the key.
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("Presignature cannot be pickled or copied (single use)")
+
+    def __copy__(self) -> Presignature:
+        raise TypeError("Presignature cannot be copied (single use)")
+
+    def __deepcopy__(self, memo: object) -> Presignature:
+        raise TypeError("Presignature cannot be copied (single use)")
+
     def __repr__(self) -> str:
         state = "consumed" if self._secret is None else "unused"
         return f"Presignature(identifier={self.identifier}, r={self.r:#x}, {state})"
