@@ -111,7 +111,7 @@ def main() -> int:
         return [int.from_bytes(rng(32), "big") % P for _ in range(n)]
 
     a100k, b100k = rand(100_000), rand(100_000)
-    a10k, a1k = rand(10_000), rand(1_000)
+    a100k_inv, a10k, a1k = rand(100_000), rand(10_000), rand(1_000)
     c101, c667, x1k = rand(101), rand(667), rand(1_000)
     signers = list(range(1, 668))
     dkg_polys = [rand(67) for _ in range(100)]
@@ -147,6 +147,13 @@ def main() -> int:
             lambda: py.batch_inverse(a10k, P),
             lambda: g_inverse(a10k, P),
             lambda: nb.batch_inverse(a10k, P),
+            True,
+        ),
+        (
+            "batch inverse, N=100,000",
+            lambda: py.batch_inverse(a100k_inv, P),
+            lambda: g_inverse(a100k_inv, P),
+            lambda: nb.batch_inverse(a100k_inv, P),
             True,
         ),
         (
@@ -187,6 +194,7 @@ def main() -> int:
     ]
     # sanity: every implementation gives the same numbers
     assert g_inverse(a1k, P) == nb.batch_inverse(a1k, P) == py.batch_inverse(a1k, P)
+    assert nb.batch_inverse(a10k, BLS12_381_R) == py.batch_inverse(a10k, BLS12_381_R)
     assert g_poly(c101, x1k[:50], P) == nb.poly_eval_many(c101, x1k[:50], P)
     assert nb.poly_eval_matrix(dkg_polys, x100, P) == [g_poly(f, x100, P) for f in dkg_polys]
     assert g_lagrange(signers[:50], P) == nb.lagrange_coefficients(signers[:50], P)

@@ -515,14 +515,48 @@ def _bytes_to_limbs(buf: bytes, n: int) -> npt.NDArray[np.uint32]:
     return np.ascontiguousarray(big.T[::-1], dtype=np.uint32)
 
 
-def to_limbs(values: Sequence[int]) -> npt.NDArray[np.uint32] | None:
-    """``(8, N)`` limb-major array of values in [0, 2^256); None if one is outside that range.
+# Conversions run in chunks of _CHUNK values: the temporary 32-byte strings of a chunk are freed
+# (and their memory reused, still in cache) before the next; in one piece, at N = 100,000 the
+# conversions cost ~1.5x more per value (measured: to_bytes+join 100 -> 72 ns, unpack+from_bytes
+# 97 -> 68 ns).
+_CHUNK = 1024
 
-    Big-endian ``to_bytes(32)`` (Python 3.11's default byte order) is ~8% cheaper per value
-    than passing ``"little"``; numpy swaps the bytes while transposing, in the same copy.
-    """
+
+def _join_be(values: Sequence[int], tail: bytes = b"") -> bytes:
+    """The values as 32-byte big-endian strings, concatenated, then ``tail``; OverflowError if
+    one is outside [0, 2^256). Big-endian ``to_bytes(32)`` (3.11's default byte order) is ~8%
+    cheaper per value than passing ``"little"``."""
+    n = len(values)
+    if n <= _CHUNK:
+        parts = [x.to_bytes(32) for x in values]
+    else:
+        parts = [
+            b"".join([x.to_bytes(32) for x in values[i : i + _CHUNK]]) for i in range(0, n, _CHUNK)
+        ]
+    parts.append(tail)
+    return b"".join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _splitter(count: int) -> struct.Struct:
+    return struct.Struct("32s" * count)
+
+
+def _ints_be(buf: bytes | memoryview, count: int) -> list[int]:
+    """The first ``count`` 32-byte big-endian values in ``buf`` as Python ints."""
+    out: list[int] = []
+    # one struct call splitting a chunk into 32-byte strings beats slicing in a Python loop by
+    # ~20%, and big-endian from_bytes (the default byte order) is ~7% cheaper than "little"
+    for start in range(0, count, _CHUNK):
+        m = min(_CHUNK, count - start)
+        out += map(int.from_bytes, _splitter(m).unpack_from(buf, 32 * start))
+    return out
+
+
+def to_limbs(values: Sequence[int]) -> npt.NDArray[np.uint32] | None:
+    """``(8, N)`` limb-major array of values in [0, 2^256); None if one is outside that range."""
     try:
-        buf = b"".join([x.to_bytes(32) for x in values])
+        buf = _join_be(values)
     except OverflowError:  # negative or >= 2^256: the caller reduces and retries
         return None
     return _bytes_to_limbs(buf, len(values))
@@ -530,11 +564,7 @@ def to_limbs(values: Sequence[int]) -> npt.NDArray[np.uint32] | None:
 
 def from_limbs(arr: npt.NDArray[np.uint32]) -> list[int]:
     """The Python ints of an ``(8, N)`` limb-major array."""
-    n = arr.shape[1]
-    buf = np.ascontiguousarray(arr[::-1].T, dtype=">u4").tobytes()
-    # one struct call splitting into 32-byte chunks beats slicing in a Python loop by ~20%, and
-    # big-endian from_bytes (the default byte order) is ~7% cheaper than passing "little"
-    return list(map(int.from_bytes, struct.unpack("32s" * n, buf)))
+    return _ints_be(np.ascontiguousarray(arr[::-1].T, dtype=">u4").data, arr.shape[1])
 
 
 def _limbs_reduced(values: Sequence[int], p: int) -> npt.NDArray[np.uint32]:
@@ -706,19 +736,19 @@ class NumbaBackend:
         words = np.frombuffer(buf, dtype=np.uint32)
         res, ok = k_inverse(words, size, _lanes_for(size), k.p_one_m, cm, k.pinv)
         if not ok:
-            vals = list(map(int.from_bytes, struct.unpack("32s" * size, buf[: 32 * size])))
+            vals = _ints_be(buf, size)
             return [factor * v % p for v in self._ref.batch_inverse(vals, p)]
-        return list(map(int.from_bytes, struct.unpack("32s" * size, res)))
+        return _ints_be(res.data, size)
 
     def _inverse(self, a: Sequence[int], p: int) -> list[int]:
         size = len(a)
         if not size:
             return []
-        parts = [_ONE_BYTES] * (-size % _lanes_for(size))  # fill the last step with ones
+        pad = _ONE_BYTES * (-size % _lanes_for(size))  # fill the last step with ones
         try:
-            buf = b"".join([x.to_bytes(32) for x in a] + parts)
+            buf = _join_be(a, pad)
         except OverflowError:  # negative or >= 2^256
-            buf = b"".join([(x % p).to_bytes(32) for x in a] + parts)
+            buf = _join_be([x % p for x in a], pad)
         return self._invert(buf, size, 1, p)
 
     def _eval_matrix(
