@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import ClassVar, Self
@@ -51,7 +51,7 @@ from cryptocore.errors import (
     ProtocolError,
 )
 from cryptocore.rng import Rng, random_scalar
-from cryptocore.secp256k1 import G, N, Point
+from cryptocore.secp256k1 import G, N, Point, mul_add_g
 from mdkm.ecdsa.proofs import ProductProof, prove_product, verify_product
 from mdkm.keys import KeyPackage, PublicKeyPackage, check_identifiers
 from mdkm.vss import evaluate, lagrange_coefficient, random_polynomial
@@ -680,6 +680,30 @@ class _SummedCommitments:
         )
 
 
+def _check_proven_shares(
+    ids: Sequence[int],
+    shares: Mapping[int, _ProvenShare],
+    session_id: bytes,
+    context: Callable[[int], bytes],
+    statement: Callable[[int, int], tuple[Point, Point, Point, Point]],
+    what: str,
+) -> None:
+    """Verify every signer's revealed value and proof; name every missing or invalid one."""
+    h = pedersen_h()
+    bad = []
+    for j in ids:
+        sh = shares.get(j)
+        if sh is None or sh.signer != j or sh.session_id != session_id:
+            bad.append(j)
+            continue
+        try:
+            verify_product(context(j), h, statement(j, sh.value), sh.proof)
+        except InvalidProof:
+            bad.append(j)
+    if bad:
+        raise MisbehaviourError(f"invalid or missing {what}", culprits=bad)
+
+
 def combine_presign(
     states: Mapping[int, PresignShare] | None,
     signers: Iterable[int],
@@ -692,27 +716,22 @@ def combine_presign(
     ids = tuple(sorted(signers))
     if not qual:
         raise ProtocolError("no qualified dealer")
-    h = pedersen_h()
     summed = _SummedCommitments.of(qual, dealings)
     commitments = {j: summed.at(j) for j in ids}
-    bad = []
-    for j in ids:
-        ps = products.get(j)
-        if ps is None or ps.signer != j:
-            bad.append(j)
-            continue
+    session_id = dealings[qual[0]].session_id
+
+    def product_statement(j: int, v: int) -> tuple[Point, Point, Point, Point]:
         u_pt, a_pt, z_pt, _y = commitments[j]
-        try:
-            verify_product(
-                _session_context(ps.session_id, b"presign", j),
-                h,
-                (u_pt, z_pt, a_pt, G * ps.value),
-                ps.proof,
-            )
-        except InvalidProof:
-            bad.append(j)
-    if bad:
-        raise MisbehaviourError("invalid or missing product shares", culprits=bad)
+        return (u_pt, z_pt, a_pt, G * v)
+
+    _check_proven_shares(
+        ids,
+        products,
+        session_id,
+        lambda j: _session_context(session_id, b"presign", j),
+        product_statement,
+        "product shares",
+    )
     mu = sum(products[j].value * lagrange_coefficient(j, ids, N) for j in ids) % N
     if mu == 0:
         raise ProtocolError("degenerate presignature (mu = 0); run presign again")
@@ -803,25 +822,20 @@ def combine_signature(
     unknown = [i for i in shares if i not in ids]
     if unknown:
         raise MisbehaviourError("signature share from outside the signer set", culprits=unknown)
-    h = pedersen_h()
-    bad = []
-    for j in ids:
-        sh = shares.get(j)
-        if sh is None or sh.signer != j or sh.session_id != presignature.session_id:
-            bad.append(j)
-            continue
-        b = G * m + public.verifying_shares[j] * presignature.r
-        try:
-            verify_product(
-                _sign_context(presignature.session_id, j, message_hash),
-                h,
-                (presignature.u_commitments[j], presignature.y_commitments[j], b, G * sh.value),
-                sh.proof,
-            )
-        except InvalidProof:
-            bad.append(j)
-    if bad:
-        raise MisbehaviourError("invalid or missing signature shares", culprits=bad)
+    sid = presignature.session_id
+
+    def sign_statement(j: int, v: int) -> tuple[Point, Point, Point, Point]:
+        b = mul_add_g(m, presignature.r, public.verifying_shares[j])  # m·G + r·X_j (public)
+        return (presignature.u_commitments[j], presignature.y_commitments[j], b, G * v)
+
+    _check_proven_shares(
+        ids,
+        shares,
+        sid,
+        lambda j: _sign_context(sid, j, message_hash),
+        sign_statement,
+        "signature shares",
+    )
     s = sum(shares[j].value * lagrange_coefficient(j, ids, N) for j in ids) % N
     if s == 0:
         raise ProtocolError("degenerate signature (s = 0); use another presignature")
