@@ -268,3 +268,24 @@ def test_generated_helpers_are_current() -> None:
 
     committed = (Path(_codegen.__file__).parent / "_montgomery.py").read_text()
     assert committed == _codegen.format_source(_codegen.render())
+
+
+@pytest.mark.parametrize("size", [0, 1, 1023, 1024, 1025, 2500])
+def test_limb_conversion_round_trip(size: int) -> None:
+    """ints -> limbs -> ints, across the 1,024-value conversion chunks; out of range -> None."""
+    from cryptocore._accel._numba import from_limbs, to_limbs
+
+    vals = [(i * 0x9E3779B97F4A7C15) ** 4 % TOP for i in range(size)]
+    if size:
+        vals[-1] = 0
+        vals[0] = TOP - 1
+    arr = to_limbs(vals)
+    assert arr is not None and arr.shape == (8, size)
+    if size:  # limb-major, least significant limb first
+        assert [int(arr[k, 0]) for k in range(8)] == [0xFFFFFFFF] * 8
+        assert size == 1 or [int(arr[k, size - 1]) for k in range(8)] == [0] * 8
+        if size > 2:
+            assert sum(int(arr[k, 1]) << (32 * k) for k in range(8)) == vals[1]
+    assert from_limbs(arr) == vals
+    assert to_limbs([*vals, TOP]) is None
+    assert to_limbs([*vals, -1]) is None
