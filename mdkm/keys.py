@@ -49,8 +49,24 @@ def _check_threshold(min_signers: int, n: int | None = None) -> None:
         raise ParameterError("threshold exceeds the number of participants")
 
 
+class _KeyMaterial:
+    """What both package types derive from their ``group`` name and ``min_signers``."""
+
+    __slots__ = ()
+    group: str
+    min_signers: int
+
+    @property
+    def group_obj(self) -> Group:
+        return get_group(self.group)
+
+    @property
+    def threshold(self) -> int:
+        return self.min_signers
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PublicKeyPackage:
+class PublicKeyPackage(_KeyMaterial):
     """Public output of key generation: group key and all verifying shares."""
 
     group: str
@@ -69,14 +85,6 @@ class PublicKeyPackage:
             "verifying_shares",
             MappingProxyType({i: self.verifying_shares[i] for i in ids}),
         )
-
-    @property
-    def group_obj(self) -> Group:
-        return get_group(self.group)
-
-    @property
-    def threshold(self) -> int:
-        return self.min_signers
 
     def to_bytes(self) -> bytes:
         g = self.group_obj
@@ -121,7 +129,7 @@ class PublicKeyPackage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
-class KeyPackage:
+class KeyPackage(_KeyMaterial):
     """One participant's key material. Holds a secret: repr is redacted, not hashable."""
 
     group: str
@@ -141,14 +149,6 @@ class KeyPackage:
             raise ParameterError("group public key is the identity")
 
     __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def group_obj(self) -> Group:
-        return get_group(self.group)
-
-    @property
-    def threshold(self) -> int:
-        return self.min_signers
 
     def __repr__(self) -> str:
         return (
