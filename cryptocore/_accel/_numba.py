@@ -38,7 +38,6 @@ from cryptocore._accel._montgomery import (
     M32,
     ONE,
     S32,
-    S63,
     ZERO,
     addmod,
     montmul,
@@ -65,7 +64,6 @@ __all__ = [
 
 LIMBS = 8
 BLOCK = 256  # columns per block (Horner, Lagrange)
-S31 = np.uint64(31)
 
 
 @njit(cache=True, inline="always")
@@ -246,70 +244,100 @@ def k_lagrange_small(xl, p, pinv):  # type: ignore[no-untyped-def]
 # So the values stay plain (no Montgomery-form conversion in or out), and they need not be
 # reduced: montmul(acc, a) is exact for acc < p and any a < 2^256.
 
-WIDE = LIMBS + 1  # Kaliski's r and s reach 2p < 2^257
+# Kaliski's almost inverse on four 64-bit limbs (five for r and s, which reach 2p < 2^257), in
+# tuples: after inlining they live in registers. Carries and borrows come from comparisons.
+M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+S64 = np.uint64(64)
 
 
 @njit(cache=True, inline="always")
-def _w_shift(x, y, t):  # type: ignore[no-untyped-def]
-    """x >>= t and y <<= t, for 1 <= t <= 31."""
-    ut = np.uint64(t)
-    back = np.uint64(32 - t)
-    for i in range(WIDE - 1):
-        x[i] = (x[i] >> ut) | ((x[i + 1] << back) & M32)
-    x[WIDE - 1] >>= ut
-    for i in range(WIDE - 1, 0, -1):
-        y[i] = ((y[i] << ut) & M32) | (y[i - 1] >> back)
-    y[0] = (y[0] << ut) & M32
+def _q_sub(a, b):  # type: ignore[no-untyped-def]
+    """a - b for 4-limb a >= b."""
+    d0 = a[0] - b[0]
+    br = np.uint64(a[0] < b[0])
+    t = a[1] - b[1]
+    d1 = t - br
+    br = np.uint64(a[1] < b[1]) | np.uint64(t < br)
+    t = a[2] - b[2]
+    d2 = t - br
+    br = np.uint64(a[2] < b[2]) | np.uint64(t < br)
+    d3 = a[3] - b[3] - br
+    return (d0, d1, d2, d3)
 
 
 @njit(cache=True, inline="always")
-def _w_strip(x, y):  # type: ignore[no-untyped-def]
-    """Shift the factors 2 out of x (nonzero) into y: x >>= t, y <<= t; returns t."""
+def _q_add5(a, b):  # type: ignore[no-untyped-def]
+    """a + b for 5-limb values whose sum stays below 2^320."""
+    s0 = a[0] + b[0]
+    c = np.uint64(s0 < a[0])
+    t = a[1] + b[1]
+    s1 = t + c
+    c = np.uint64(t < a[1]) | np.uint64(s1 < t)
+    t = a[2] + b[2]
+    s2 = t + c
+    c = np.uint64(t < a[2]) | np.uint64(s2 < t)
+    t = a[3] + b[3]
+    s3 = t + c
+    c = np.uint64(t < a[3]) | np.uint64(s3 < t)
+    s4 = a[4] + b[4] + c
+    return (s0, s1, s2, s3, s4)
+
+
+@njit(cache=True, inline="always")
+def _q_gt(a, b):  # type: ignore[no-untyped-def]
+    """a > b for 4-limb values."""
+    if a[3] != b[3]:
+        return a[3] > b[3]
+    if a[2] != b[2]:
+        return a[2] > b[2]
+    if a[1] != b[1]:
+        return a[1] > b[1]
+    return a[0] > b[0]
+
+
+@njit(cache=True, inline="always")
+def _q_strip(x, y):  # type: ignore[no-untyped-def]
+    """Shift the factors 2 out of the 4-limb x (nonzero) into the 5-limb y: (x, y, count)."""
     total = 0
     while x[0] & ONE == ZERO:
         lo = x[0]
-        t = 31
-        if lo != ZERO:
-            t = 1
-            while (lo >> np.uint64(t)) & ONE == ZERO:
+        t = 63
+        if lo != ZERO:  # count trailing zeros, by halves
+            t = 0
+            if lo & np.uint64(0xFFFFFFFF) == ZERO:
+                t += 32
+                lo >>= np.uint64(32)
+            if lo & np.uint64(0xFFFF) == ZERO:
+                t += 16
+                lo >>= np.uint64(16)
+            if lo & np.uint64(0xFF) == ZERO:
+                t += 8
+                lo >>= np.uint64(8)
+            if lo & np.uint64(0xF) == ZERO:
+                t += 4
+                lo >>= np.uint64(4)
+            if lo & np.uint64(0x3) == ZERO:
+                t += 2
+                lo >>= np.uint64(2)
+            if lo & ONE == ZERO:
                 t += 1
-        _w_shift(x, y, t)
+        ut = np.uint64(t)
+        back = S64 - ut
+        x = (
+            (x[0] >> ut) | (x[1] << back),
+            (x[1] >> ut) | (x[2] << back),
+            (x[2] >> ut) | (x[3] << back),
+            x[3] >> ut,
+        )
+        y = (
+            y[0] << ut,
+            (y[1] << ut) | (y[0] >> back),
+            (y[2] << ut) | (y[1] >> back),
+            (y[3] << ut) | (y[2] >> back),
+            (y[4] << ut) | (y[3] >> back),
+        )
         total += t
-    return total
-
-
-@njit(cache=True, inline="always")
-def _w_add(x, y):  # type: ignore[no-untyped-def]
-    c = ZERO
-    for i in range(WIDE):
-        t = x[i] + y[i] + c
-        x[i] = t & M32
-        c = t >> S32
-
-
-@njit(cache=True, inline="always")
-def _w_sub(x, y):  # type: ignore[no-untyped-def]
-    br = ZERO
-    for i in range(WIDE):
-        d = x[i] - y[i] - br
-        x[i] = d & M32
-        br = d >> S63
-
-
-@njit(cache=True, inline="always")
-def _w_cmp(x, y):  # type: ignore[no-untyped-def]
-    for i in range(WIDE - 1, -1, -1):
-        if x[i] != y[i]:
-            return 1 if x[i] > y[i] else -1
-    return 0
-
-
-@njit(cache=True, inline="always")
-def _w_is(x, v):  # type: ignore[no-untyped-def]
-    acc = x[0] ^ v
-    for i in range(1, WIDE):
-        acc |= x[i]
-    return acc == ZERO
+    return x, y, total
 
 
 @njit(cache=True)
@@ -319,47 +347,67 @@ def _almost_inverse(a, p):  # type: ignore[no-untyped-def]
     B. S. Kaliski Jr., "The Montgomery inverse and its applications", IEEE Trans. Computers
     44(8), 1995, Phase I: a binary extended Euclid keeping ``p = u·s + v·r`` (so r, s < 2p)
     with ``n <= k <= 2n`` halvings (n the bit length of p) and none of them modulo p. Here a
-    subtraction and the halvings after it are one step (``_w_strip`` shifts out all factors 2
-    at once), which gives the same r and k as the one-bit-per-step original. ``a`` and ``p``
-    are 8-tuples of 32-bit limbs. ``ok`` is False when gcd(a, p) != 1 (a = 0 included); the
-    value is then meaningless. Variable time, like the CPython ``pow(a, -1, p)`` it replaces;
-    its input is the product of all the values being inverted.
+    subtraction and the halvings after it are one step (``_q_strip`` shifts out all factors 2
+    at once), which gives the same r and k as the one-bit-per-step original. ``a``, ``p`` and
+    the result are 8-tuples of 32-bit limbs. ``ok`` is False when gcd(a, p) != 1 (a = 0
+    included); the value is then meaningless. Variable time, like the CPython
+    ``pow(a, -1, p)`` it replaces; its input is the product of all the values being inverted.
     """
-    u = np.zeros(WIDE, dtype=np.uint64)
-    v = np.zeros(WIDE, dtype=np.uint64)
-    r = np.zeros(WIDE, dtype=np.uint64)
-    s = np.zeros(WIDE, dtype=np.uint64)
-    pw = np.zeros(WIDE, dtype=np.uint64)
-    for i in range(LIMBS):
-        u[i] = p[i]
-        v[i] = a[i]
-        pw[i] = p[i]
-    s[0] = ONE
+    u = (
+        p[0] | (p[1] << S32),
+        p[2] | (p[3] << S32),
+        p[4] | (p[5] << S32),
+        p[6] | (p[7] << S32),
+    )
+    p4 = u
+    v = (
+        a[0] | (a[1] << S32),
+        a[2] | (a[3] << S32),
+        a[4] | (a[5] << S32),
+        a[6] | (a[7] << S32),
+    )
+    r = (ZERO, ZERO, ZERO, ZERO, ZERO)
+    s = (ONE, ZERO, ZERO, ZERO, ZERO)
     ok = False
     k = 0
-    if not _w_is(v, ZERO):
-        k = _w_strip(v, r)  # u = p is odd; now v is odd too
+    if (v[0] | v[1] | v[2] | v[3]) != ZERO:
+        v, r, k = _q_strip(v, r)  # u = p is odd; now v is odd too
         for _ in range(4 * 32 * LIMBS):  # a bound, never reached (each step halves u or v)
-            c = _w_cmp(u, v)
-            if c > 0:
-                _w_sub(u, v)
-                _w_add(r, s)
-                k += _w_strip(u, s)
-            elif c < 0:
-                _w_sub(v, u)
-                _w_add(s, r)
-                k += _w_strip(v, r)
+            if _q_gt(u, v):
+                u = _q_sub(u, v)
+                r = _q_add5(r, s)
+                u, s, t = _q_strip(u, s)
+                k += t
+            elif _q_gt(v, u):
+                v = _q_sub(v, u)
+                s = _q_add5(s, r)
+                v, r, t = _q_strip(v, r)
+                k += t
             else:  # u = v = gcd(a, p); the original's last step: v = 0, s += r, r *= 2
-                ok = _w_is(u, ONE)
-                _w_add(s, r)
-                _w_add(r, r)
+                ok = (u[0] == ONE) and (u[1] | u[2] | u[3]) == ZERO
+                s = _q_add5(s, r)
+                r = _q_add5(r, r)
                 k += 1
                 break
-    if not _w_cmp(r, pw) < 0:  # r < 2p: one subtraction reduces it
-        _w_sub(r, pw)
-    _w_sub(pw, r)  # p - r = a^-1 · 2^k (mod p)
-    x = (pw[0], pw[1], pw[2], pw[3], pw[4], pw[5], pw[6], pw[7])
-    return x, k, ok
+    # r < 2p: one subtraction reduces it; then p - r = a^-1 · 2^k (mod p)
+    r4 = (r[0], r[1], r[2], r[3])
+    if r[4] != ZERO or not _q_gt(p4, r4):
+        r4 = _q_sub(r4, p4)  # wraps modulo 2^256 when r >= 2^256: still the exact r - p
+    x = _q_sub(p4, r4)
+    return (
+        (
+            x[0] & M32,
+            x[0] >> S32,
+            x[1] & M32,
+            x[1] >> S32,
+            x[2] & M32,
+            x[2] >> S32,
+            x[3] & M32,
+            x[3] >> S32,
+        ),
+        k,
+        ok,
+    )
 
 
 @njit(cache=True)
