@@ -43,6 +43,7 @@ from cryptocore.errors import (
     ReplayError,
 )
 from cryptocore.rng import Rng, get_rng
+from cryptocore.sansio import SessionCore, sender_culprits
 from cryptocore.secp256k1 import N
 from mdkm.frost.aggregate import aggregate, check_signers
 from mdkm.frost.ciphersuite import (
@@ -160,8 +161,9 @@ def _decode_tweak(data: bytes) -> tuple[bytes | None, int]:
 
 
 # ---------------------------------------------------------------------------- base
-class _Session:
-    """Outbox, events, deadline and the terminal FAILED state shared by both roles."""
+class _Session(SessionCore[SessionState, Event, ProtocolError]):
+    """Ciphersuite, session id, per-round timeout, replay bookkeeping and outsider refusal
+    shared by both roles (outbox, events, deadline and FAILED come from :class:`SessionCore`)."""
 
     def __init__(
         self,
@@ -178,56 +180,21 @@ class _Session:
         if not timeout > 0:
             raise ParameterError("timeout must be positive")
         self._timeout = float(timeout)
-        self._deadline: float | None = float(now) + self._timeout
-        self._outbox: list[tuple[int, bytes]] = []
-        self._events: list[Event] = []
-        self._state = state
+        deadline = float(now) + self._timeout
+        super().__init__(state, done=SessionState.DONE, failed=SessionState.FAILED)
+        self._deadline = deadline
         self._seen: dict[int, dict[MessageType, bytes]] = {}
-        self._error: ProtocolError | None = None
-
-    @property
-    def state(self) -> SessionState:
-        return self._state
 
     @property
     def session_id(self) -> bytes:
         return self._sid
 
-    @property
-    def error(self) -> ProtocolError | None:
-        """The fatal error that failed the session, if any."""
-        return self._error
-
-    def outbox(self) -> list[tuple[int, bytes]]:
-        """Messages to send, as (recipient, bytes); drained by the call."""
-        out, self._outbox = self._outbox, []
-        return out
-
-    def events(self) -> list[Event]:
-        """What happened since the last call; drained by the call."""
-        out, self._events = self._events, []
-        return out
-
-    def next_deadline(self) -> float | None:
-        """When :meth:`handle_timer` must next be called (None when closed)."""
-        return self._deadline
-
-    def _fail(self, err: ProtocolError) -> ProtocolError:
-        culprits = err.culprits if isinstance(err, MisbehaviourError) else ()
-        self._state = SessionState.FAILED
-        self._deadline = None
-        self._error = err
-        self._events.append(SessionFailed(reason=str(err), culprits=culprits))
-        self._on_fail()
-        return err
-
-    def _on_fail(self) -> None:
-        """Role-specific clean-up (the participant discards its nonces)."""
+    def _failure_event(self, reason: str, culprits: tuple[int, ...]) -> Event:
+        return SessionFailed(reason=reason, culprits=culprits)
 
     def _open(self, sender: int, data: bytes) -> tuple[MessageType, bytes]:
         """Decode, check the session id, detect exact replays. Non-fatal errors only."""
-        if self._state is SessionState.FAILED:
-            raise MisuseError("session has failed")
+        self._refuse_if_failed()
         try:
             suite, kind, sid, payload = decode_message(data)
         except EncodingError as e:
@@ -235,7 +202,7 @@ class _Session:
                 raise self._fail(
                     MisbehaviourError(f"malformed message: {e}", culprits=(sender,))
                 ) from None
-            raise MisbehaviourError("malformed message", culprits=_culprit(sender)) from None
+            raise MisbehaviourError("malformed message", culprits=sender_culprits(sender)) from None
         if suite is not self._suite or sid != self._sid:  # stale, or replayed from elsewhere
             raise ReplayError("message for another session")
         prior = self._seen.get(sender, {}).get(kind)
@@ -254,9 +221,8 @@ class _Session:
     def _refuse_outsider(self, sender: object, reason: str) -> NoReturn:
         """A message from outside the session: MisuseError once failed, else blame the sender
         (non-fatal: an outsider cannot fail the session)."""
-        if self._state is SessionState.FAILED:
-            raise MisuseError("session has failed")
-        raise MisbehaviourError(reason, culprits=_culprit(sender))
+        self._refuse_if_failed()
+        raise MisbehaviourError(reason, culprits=sender_culprits(sender))
 
     def handle_timer(self, now: float) -> None:
         """Fail the session when its deadline has passed (naming whoever is missing)."""
@@ -266,10 +232,6 @@ class _Session:
 
     def _missing(self) -> tuple[int, ...]:  # pragma: no cover - overridden
         return ()
-
-
-def _culprit(sender: object) -> tuple[int, ...]:
-    return (sender,) if isinstance(sender, int) and not isinstance(sender, bool) else ()
 
 
 # ---------------------------------------------------------------------------- coordinator
@@ -389,9 +351,7 @@ class CoordinatorSession(_Session):
         except CryptoError as e:  # InvalidSignature: key material inconsistent, nobody to blame
             raise self._fail(ProtocolError(f"aggregation failed: {e}")) from None
         self.signature = sig.to_bytes()
-        self._state = SessionState.DONE
-        self._deadline = None
-        self._events.append(SignatureReady(signature=self.signature))
+        self._done(SignatureReady(signature=self.signature))
 
 
 def _decode_share(payload: bytes) -> int:
@@ -513,9 +473,7 @@ class ParticipantSession(_Session):
             self._suite, MessageType.SIGNATURE_SHARE, self._sid, share.share.to_bytes(32, "big")
         )
         self._outbox.append((self._coordinator, out))
-        self._events.append(ShareSent(share=share))
-        self._state = SessionState.DONE
-        self._deadline = None
+        self._done(ShareSent(share=share))
 
 
 # ---------------------------------------------------------------------------- in-process
