@@ -688,7 +688,7 @@ class NumbaBackend:
     #: to the kernels. ``None``: never (the Python reference wins end to end at every size).
     cutoffs: ClassVar[dict[str, int | None]] = {
         "batch_mul": None,
-        "batch_inverse": 48,
+        "batch_inverse": 24,
         "poly_eval": 192,
         "lagrange": 16,
         "inner_product": None,

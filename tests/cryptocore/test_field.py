@@ -147,11 +147,11 @@ def test_batch_methods_agree_with_single_operations(
 
 
 @pytest.mark.parametrize("name", ["python", "numba"])
-@pytest.mark.parametrize("size", [1, 47, 48, 49, 1023, 1024, 1030])
+@pytest.mark.parametrize("size", [1, 23, 24, 25, 1023, 1024, 1030])
 def test_batch_inverse_sizes_and_zero(
     name: str, size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Around the numba size cutoff (48) and its lane counts (8 below 1,024 elements, 64 from
+    """Around the numba size cutoff (24) and its lane counts (8 below 1,024 elements, 64 from
     1,024): exact inverses through the public API, and a zero anywhere is a ParameterError."""
     monkeypatch.setenv("LITHO_FIELD_BACKEND", name)
     for f in FIELDS:
