@@ -42,11 +42,24 @@ def check_identifiers(ids: Any, order: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+_MAX_THRESHOLD = 2**32 - 1  # min_signers is encoded in 4 bytes
+
+
 def _check_threshold(min_signers: int, n: int | None = None) -> None:
-    if not isinstance(min_signers, int) or min_signers < 1:
+    if isinstance(min_signers, bool) or not isinstance(min_signers, int):
         raise ParameterError("threshold must be a positive integer")
+    if not 1 <= min_signers <= _MAX_THRESHOLD:
+        raise ParameterError("threshold must be a positive integer below 2^32")
     if n is not None and min_signers > n:
         raise ParameterError("threshold exceeds the number of participants")
+
+
+def _check_element(g: Group, p: object, what: str) -> None:
+    """A non-identity element of ``g`` (its generator's type), else ParameterError."""
+    if not isinstance(p, type(g.generator)):
+        raise ParameterError(f"{what} must be an element of {g.name}")
+    if p.is_identity:
+        raise ParameterError(f"{what} is the identity")
 
 
 class _KeyMaterial:
@@ -76,10 +89,13 @@ class PublicKeyPackage(_KeyMaterial):
 
     def __post_init__(self) -> None:
         g = get_group(self.group)
+        if not isinstance(self.verifying_shares, Mapping):
+            raise ParameterError("verifying shares must map identifiers to elements")
         ids = check_identifiers(self.verifying_shares.keys(), g.order)
         _check_threshold(self.min_signers, len(ids) if ids else None)
-        if self.group_public_key.is_identity:
-            raise ParameterError("group public key is the identity")
+        _check_element(g, self.group_public_key, "group public key")
+        for i in ids:
+            _check_element(g, self.verifying_shares[i], "verifying share")
         object.__setattr__(
             self,
             "verifying_shares",
@@ -143,10 +159,11 @@ class KeyPackage(_KeyMaterial):
         g = get_group(self.group)
         check_identifiers((self.identifier,), g.order)
         _check_threshold(self.min_signers)
-        if not 0 < self.signing_share < g.order:
+        s = self.signing_share
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 < s < g.order:
             raise ParameterError("signing share out of range")
-        if self.group_public_key.is_identity:
-            raise ParameterError("group public key is the identity")
+        _check_element(g, self.verifying_share, "verifying share")
+        _check_element(g, self.group_public_key, "group public key")
 
     __hash__ = None  # type: ignore[assignment]
 

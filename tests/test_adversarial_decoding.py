@@ -2115,3 +2115,63 @@ def test_group_operations_reject_wrong_types(what: str, call: Callable[[], Any])
     except Exception as exc:
         pytest.fail(f"{what}: {type(exc).__name__} leaked: {exc}")
     pytest.fail(f"{what}: accepted ({result!r:.60})")
+
+
+# ------------------------------------------------------------------------------ key packages
+def _pkp(**kw: Any) -> Any:
+    from mdkm.keys import PublicKeyPackage
+
+    args: dict[str, Any] = {
+        "group": "secp256k1",
+        "min_signers": 1,
+        "group_public_key": G,
+        "verifying_shares": {1: G * 3, 2: G * 4},
+    }
+    return PublicKeyPackage(**{**args, **kw})
+
+
+def _kp(**kw: Any) -> Any:
+    from mdkm.keys import KeyPackage
+
+    args: dict[str, Any] = {
+        "group": "secp256k1",
+        "identifier": 1,
+        "signing_share": 5,
+        "verifying_share": G * 5,
+        "group_public_key": G,
+        "min_signers": 1,
+    }
+    return KeyPackage(**{**args, **kw})
+
+
+_BAD_PACKAGES: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("pkp: identity verifying share", lambda: _pkp(verifying_shares={1: Point.identity()})),
+    ("pkp: G1 verifying share", lambda: _pkp(verifying_shares={1: _g1().generator()})),
+    ("pkp: G1 group key", lambda: _pkp(group_public_key=_g1().generator())),
+    ("pkp: group key as bytes", lambda: _pkp(group_public_key=G.to_bytes())),
+    ("pkp: verifying shares as a list", lambda: _pkp(verifying_shares=[(1, G)])),
+    ("pkp: min_signers True", lambda: _pkp(min_signers=True)),
+    ("pkp: min_signers 2^32", lambda: _pkp(min_signers=2**32, verifying_shares={})),
+    ("kp: identity verifying share", lambda: _kp(verifying_share=Point.identity())),
+    ("kp: G1 group key", lambda: _kp(group_public_key=_g1().generator())),
+    ("kp: float signing share", lambda: _kp(signing_share=5.0)),
+    ("kp: bool signing share", lambda: _kp(signing_share=True, verifying_share=G)),
+    ("kp: min_signers 2^32", lambda: _kp(min_signers=2**32)),
+    ("kp: verifying share as bytes", lambda: _kp(verifying_share=(G * 5).to_bytes())),
+)
+
+
+@pytest.mark.parametrize(("what", "call"), _BAD_PACKAGES, ids=[w for w, _ in _BAD_PACKAGES])
+def test_key_packages_validate_on_construction(what: str, call: Callable[[], Any]) -> None:
+    """Value types are validated in __post_init__: an identity or wrong-group element, a
+    non-integer share or a threshold that does not fit its 4-byte encoding is a ParameterError
+    at construction, not an AttributeError/OverflowError later in to_bytes."""
+    from cryptocore.errors import ParameterError
+
+    try:
+        value = call()
+    except ParameterError:
+        return
+    except Exception as exc:
+        pytest.fail(f"{what}: {type(exc).__name__} leaked: {exc}")
+    pytest.fail(f"{what}: accepted ({value!r:.80})")
