@@ -70,6 +70,7 @@ from cryptocore.errors import (
     ReplayError,
 )
 from cryptocore.rng import Rng, get_rng
+from cryptocore.sansio import BROADCAST, SessionCore, sender_culprits
 from cryptocore.secp256k1 import N, Point
 from mdkm.dkg.channel import IdentityKey, PairwiseChannel
 from mdkm.ecdsa.messages import EcdsaMessage, Kind, decode_message, transcript_digest
@@ -112,8 +113,6 @@ __all__ = [
     "run_sessions_in_process",
 ]
 
-BROADCAST: Final = 0
-"""Recipient of a message meant for every other signer (0 is never an identifier)."""
 DEFAULT_TIMEOUT: Final = 30.0
 _CHANNEL_DST: Final = b"LITHO-CRYPTO-V01-ECDSA-SHARE-CHANNEL"
 
@@ -163,13 +162,10 @@ class SessionFailed:
 Event = RoundStarted | Blame | PresignatureReady | SignatureReady | SessionFailed
 
 
-def _culprit(sender: object) -> tuple[int, ...]:
-    return (sender,) if isinstance(sender, int) and not isinstance(sender, bool) else ()
-
-
 # ---------------------------------------------------------------------------- round machinery
-class _RoundSession:
-    """Outbox, events, per-round deadline, replay / equivocation bookkeeping, round barrier.
+class _RoundSession(SessionCore[SessionState, Event, ProtocolError]):
+    """Per-round deadline, replay / equivocation bookkeeping, round barrier (outbox, events,
+    deadline and the terminal states come from :class:`~cryptocore.sansio.SessionCore`).
 
     Subclasses set ``_rounds`` (the kinds in order) and implement ``_close(kind, now)``, which
     either enters the next round (:meth:`_enter`) or finishes the session.
@@ -188,15 +184,11 @@ class _RoundSession:
         if not (isinstance(timeout, int | float) and timeout > 0):
             raise ParameterError("timeout must be positive")
         self._timeout = float(timeout)
+        super().__init__(SessionState.RUNNING, done=SessionState.DONE, failed=SessionState.FAILED)
         self._ids = signers
         self._me = me
         self._senders = frozenset(i for i in signers if i != me)  # whom we receive from
         self._round = self._rounds[0]
-        self._deadline: float | None = None
-        self._outbox: list[tuple[int, bytes]] = []
-        self._events: list[Event] = []
-        self._state = SessionState.RUNNING
-        self._error: ProtocolError | None = None
         self._msgs: dict[Kind, dict[int, EcdsaMessage]] = {k: {} for k in self._rounds}
         self._raw: dict[Kind, dict[int, bytes]] = {k: {} for k in self._rounds}
         self._pending: dict[Kind, dict[int, tuple[EcdsaMessage, bytes]]] = {
@@ -205,10 +197,6 @@ class _RoundSession:
         self._digests: dict[Kind, bytes] = {}
 
     # ------------------------------------------------------------------ driver interface
-    @property
-    def state(self) -> SessionState:
-        return self._state
-
     @property
     def session_id(self) -> bytes:
         return self._sid
@@ -221,25 +209,6 @@ class _RoundSession:
     def round(self) -> Kind | None:
         """The round in progress (None once DONE or FAILED)."""
         return self._round if self._state is SessionState.RUNNING else None
-
-    @property
-    def error(self) -> ProtocolError | None:
-        """The fatal error that failed the session, if any."""
-        return self._error
-
-    def outbox(self) -> list[tuple[int, bytes]]:
-        """Messages to send, as ``(recipient or BROADCAST, bytes)``; drained by the call."""
-        out, self._outbox = self._outbox, []
-        return out
-
-    def events(self) -> list[Event]:
-        """What happened since the last call; drained by the call."""
-        out, self._events = self._events, []
-        return out
-
-    def next_deadline(self) -> float | None:
-        """When :meth:`handle_timer` must next be called (None once DONE or FAILED)."""
-        return self._deadline if self._state is SessionState.RUNNING else None
 
     def missing(self) -> tuple[int, ...]:
         """Signers whose message of the current round has not arrived yet."""
@@ -261,15 +230,14 @@ class _RoundSession:
 
     def receive(self, sender: int, data: bytes, now: float) -> None:
         """Feed one message from ``sender`` (see the module docstring for the error rules)."""
-        if self._state is SessionState.FAILED:
-            raise MisuseError("session has failed")
+        self._refuse_if_failed()
         if not isinstance(sender, int) or isinstance(sender, bool):
             raise MisbehaviourError("sender is not an identifier")
         if self._me is not None and sender == self._me:
             raise MisuseError("a session does not receive its own messages")
         if sender not in self._senders:
             raise MisbehaviourError(
-                "message from outside the signer set", culprits=_culprit(sender)
+                "message from outside the signer set", culprits=sender_culprits(sender)
             )
         if not isinstance(data, bytes | bytearray | memoryview):
             raise MisbehaviourError("message is not bytes", culprits=(sender,))
@@ -325,18 +293,8 @@ class _RoundSession:
             self._fail(err)
             raise err from None
 
-    def _fail(self, err: ProtocolError) -> None:
-        if self._state is SessionState.FAILED:
-            return
-        culprits = err.culprits if isinstance(err, MisbehaviourError) else ()
-        self._state = SessionState.FAILED
-        self._deadline = None
-        self._error = err
-        self._events.append(SessionFailed(reason=str(err), culprits=culprits))
-        self._wipe()
-
-    def _wipe(self) -> None:
-        """Drop secret round state (subclasses)."""
+    def _failure_event(self, reason: str, culprits: tuple[int, ...]) -> Event:
+        return SessionFailed(reason=reason, culprits=culprits)
 
     def _check_shape(self, msg: EcdsaMessage) -> None:
         """Checks that need only the session parameters; MisbehaviourError, non-fatal."""
@@ -463,7 +421,7 @@ class EcdsaPresignSession(_RoundSession):
             f"round={self.round.name if self.round else None}, secrets=<redacted>)"
         )
 
-    def _wipe(self) -> None:
+    def _on_fail(self) -> None:
         self._dealt = {}
         self._share_state = None
 
@@ -652,10 +610,8 @@ class EcdsaPresignSession(_RoundSession):
         assert self._share_state is not None
         pre = finish_presign(self._share_state, big_r, r, u_comms, y_comms)
         self._share_state = None
-        self._state = SessionState.DONE
-        self._deadline = None
-        self._events.append(PresignatureReady(presignature=pre, qual=self._qual))
         self._presignature = pre
+        self._done(PresignatureReady(presignature=pre, qual=self._qual))
 
     def result(self) -> Presignature:
         """This signer's presignature once the session is DONE (single use)."""
@@ -766,9 +722,7 @@ class EcdsaSignSession(_RoundSession):
             shares[i] = m.signature_share
         sig = combine_signature(self._pkp, self._pre, shares, self._hash)
         self.signature = sig
-        self._state = SessionState.DONE
-        self._deadline = None
-        self._events.append(SignatureReady(signature=sig))
+        self._done(SignatureReady(signature=sig))
 
 
 # ---------------------------------------------------------------------------- in-process
