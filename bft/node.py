@@ -291,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         await node.run(stop)
 
     prof_path = os.environ.get("BFT_PROFILE")
-    if prof_path:  # developer aid: cProfile of the whole node run
+    if prof_path:  # developer aid: cProfile of the whole node run ("{node}" -> the node id)
+        prof_path = prof_path.replace("{node}", str(cfg["node_id"]))
         import cProfile
 
         cProfile.runctx("asyncio.run(go())", globals(), {"asyncio": asyncio, "go": go}, prof_path)

@@ -414,10 +414,14 @@ class Replica:
         cfg = self._epochs[self.epoch]
         view = self.view
         if self.id in cfg.committee.weights and view > self._timed_out_view:
-            share = cfg.crypto.sign_vote_share(timeout_message(self.epoch, view))
             self._timed_out_view = view
             self.view = view + 1
-            self.rules.persist_safety(self.store, self._safety_state())
+            # the write runs while the share is computed; it is on disk before the share leaves
+            wait = self.rules.persist_safety(self.store, self._safety_state())
+            self.view = view
+            share = cfg.crypto.sign_vote_share(timeout_message(self.epoch, view))
+            if wait is not None:
+                wait()
             lv = self._last_vote
             if lv is not None and (lv.epoch != self.epoch or lv.view + 2 < view):
                 lv = None
@@ -588,10 +592,13 @@ class Replica:
             b, self.last_voted_view, self.locked_qc, locked_height, self.get_block
         ):
             return
-        share = cfg.crypto.sign_vote_share(vote_message(b.epoch, b.view, b.hash))
         self.last_voted_view = b.view
-        # persist before the share leaves the replica (no double vote after a crash)
-        self.rules.persist_safety(self.store, self._safety_state())
+        # persist before the share leaves the replica (no double vote after a crash); the
+        # write (one fsync) runs while the share is computed and is waited for before sending
+        wait = self.rules.persist_safety(self.store, self._safety_state())
+        share = cfg.crypto.sign_vote_share(vote_message(b.epoch, b.view, b.hash))
+        if wait is not None:
+            wait()
         self._events.append(Voted(b.epoch, b.view, b.hash))
         vote = Vote(epoch=b.epoch, view=b.view, block_hash=b.hash, share=share)
         self._last_vote = vote

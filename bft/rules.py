@@ -73,6 +73,19 @@ class Rules:
             and b1.view == b0.view + 1
         )
 
-    def persist_safety(self, store: Store, state: SafetyState) -> None:
-        """Durably record the safety state before a vote or timeout leaves the node."""
+    def persist_safety(self, store: Store, state: SafetyState) -> Callable[[], None] | None:
+        """Start recording the safety state durably; it must be on disk before a vote or
+        timeout share leaves the node.
+
+        Returns None when the state is already durable, else a function that returns once it
+        is (and raises :class:`~cryptocore.errors.StorageError` if the write failed). The
+        replica computes its signature share in between and calls the function before it
+        sends the share, so the fsync overlaps the share's G2 multiplication instead of
+        following it.
+        """
+        begin = getattr(store, "begin_save_safety", None)
+        if begin is not None:
+            wait: Callable[[], None] = begin(state)
+            return wait
         store.save_safety(state)
+        return None

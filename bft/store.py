@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -147,6 +149,7 @@ class SqliteStore:
             raise StorageError(f"cannot open store: {exc}") from None
         self._fsync = fsync
         self._lock = threading.Lock()
+        self._writer: ThreadPoolExecutor | None = None
 
     def _tx(self, stmts: list[tuple[str, tuple[object, ...]]], *, full: bool = False) -> None:
         with self._lock:
@@ -175,6 +178,22 @@ class SqliteStore:
         self._tx(
             [("INSERT OR REPLACE INTO meta VALUES ('safety', ?)", (state.to_bytes(),))], full=True
         )
+
+    def begin_save_safety(self, state: SafetyState) -> Callable[[], None]:
+        """Start :meth:`save_safety` on a writer thread; the returned function waits for it.
+
+        sqlite3 releases the GIL while it writes and fsyncs, so the caller can compute its
+        signature share meanwhile. The state is durable only once the function has returned
+        (it re-raises :class:`StorageError`); other writes of this store wait for it (lock).
+        """
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bft-safety")
+        fut = self._writer.submit(self.save_safety, state)
+
+        def wait() -> None:
+            fut.result()
+
+        return wait
 
     def put_block(self, block: Block) -> None:
         self._tx(
@@ -238,6 +257,8 @@ class SqliteStore:
         return [Block.from_bytes(bytes(r[0])) for r in rows]
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
         with self._lock:
             self._db.close()
 

@@ -34,12 +34,14 @@ __all__ = [
     "aggregate_verify",
     "batch_verify",
     "fast_aggregate_verify",
+    "hash_message",
     "keygen",
     "pop_prove",
     "pop_verify",
     "sign",
     "sk_to_pk",
     "verify",
+    "verify_hashed",
 ]
 
 #: the ciphersuite id, also the DST of hash_to_point (draft-05 section 4.2.3)
@@ -154,6 +156,50 @@ def verify(
     except EncodingError:
         raise InvalidSignature("invalid signature") from None
     if not core_verify_points(pk, message, sig, CIPHERSUITE, b):
+        raise InvalidSignature("invalid signature")
+
+
+def hash_message(message: bytes, *, backend: Backend | str | None = None) -> G2Point:
+    """hash_to_point(message) of the ciphersuite (draft-05 section 2.6 step 1; RFC 9380
+    BLS12381G2_XMD:SHA-256_SSWU_RO_ with DST :data:`CIPHERSUITE`).
+
+    For callers that sign and verify the same statement several times (a threshold share,
+    then the combined signature): hash once, then use :func:`verify_hashed` and
+    :func:`mdkm.bls.threshold.sign_share_hashed` / ``combine(..., hashed=...)``.
+    """
+    return hash_to_g2(_as_bytes(message, "message"), CIPHERSUITE, backend=get_backend(backend))
+
+
+def _hashed_point(hashed: object, backend: Backend) -> G2Point:
+    if not isinstance(hashed, G2Point):
+        raise ParameterError("hashed message: expected a G2Point from hash_message")
+    if hashed.is_identity:
+        raise ParameterError("hashed message is the identity")
+    if hashed.backend is not backend:
+        return G2Point.from_bytes(hashed.to_bytes(), backend=backend)
+    return hashed
+
+
+def verify_hashed(
+    public_key: bytes,
+    hashed: G2Point,
+    signature: bytes,
+    *,
+    backend: Backend | str | None = None,
+) -> None:
+    """:func:`verify` for a message already hashed with :func:`hash_message` (CoreVerify,
+    draft-05 section 2.7, from step 5 on). ``hashed`` must be ``hash_message(message)``: a
+    point of any other origin makes this a check of a different statement.
+    Returns None or raises InvalidSignature.
+    """
+    b = get_backend(backend)
+    q = _hashed_point(hashed, b)
+    try:
+        pk = _public_key(public_key, b)
+        sig = _signature(signature, b)
+    except EncodingError:
+        raise InvalidSignature("invalid signature") from None
+    if not core_verify_hashed(pk, q, sig, b):
         raise InvalidSignature("invalid signature")
 
 

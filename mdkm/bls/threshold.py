@@ -40,6 +40,7 @@ __all__ = [
     "SignatureShare",
     "combine",
     "sign_share",
+    "sign_share_hashed",
     "threshold_sign_in_process",
     "verify",
     "verify_share",
@@ -109,6 +110,27 @@ def sign_share(
     return SignatureShare(identifier=key_package.identifier, signature=sigma)
 
 
+def sign_share_hashed(
+    key_package: KeyPackage,
+    hashed: G2Point,
+    *,
+    rng: Rng | None = None,
+    backend: Backend | str | None = None,
+) -> SignatureShare:
+    """:func:`sign_share` for a message already hashed with :func:`mdkm.bls.scheme.hash_message`:
+    sigma_i = s_i·Q with Q = H(m) (Boldyreva 2003, section 3). ``hashed`` must come from
+    ``hash_message(message)``; the share is then identical to ``sign_share(kp, message)``.
+    Lets a signer reuse Q to check the combined signature (``combine(..., hashed=Q)``,
+    :func:`mdkm.bls.scheme.verify_hashed`) without hashing to the curve again.
+    """
+    if not isinstance(key_package, KeyPackage):
+        raise ParameterError("expected a KeyPackage")
+    _check_group(key_package.group)
+    q = scheme._hashed_point(hashed, get_backend(backend))
+    sigma = q.mul_secret(key_package.signing_share, rng=rng)
+    return SignatureShare(identifier=key_package.identifier, signature=sigma)
+
+
 def _verifying_share(pub: PublicKeyPackage, identifier: int) -> G1Point:
     try:
         y: G1Point = pub.verifying_shares[identifier]
@@ -167,10 +189,15 @@ def combine(
     message: bytes,
     *,
     verify: bool = True,
+    hashed: G2Point | None = None,
     rng: Rng | None = None,
     backend: Backend | str | None = None,
 ) -> bytes:
     """Combine at least t shares into the 96-byte signature sum lambda_i·sigma_i.
+
+    ``hashed``, when given, must be ``mdkm.bls.scheme.hash_message(message)``; it replaces the
+    hash-to-curve of ``message`` in the checks (the result does not depend on it when
+    ``verify`` is False).
 
     With ``verify`` (the default) every share is checked first; invalid shares raise
     :class:`MisbehaviourError` naming their signers, and the result is checked against the
@@ -191,8 +218,12 @@ def combine(
     if len(items) < pub.min_signers:
         raise ParameterError(f"{len(items)} signature shares, the threshold is {pub.min_signers}")
     b = get_backend(backend)
-    q = _h(message, b)
+    if not isinstance(message, bytes | bytearray | memoryview):
+        raise ParameterError("message: expected bytes")
+    q = None if hashed is None else scheme._hashed_point(hashed, b)
     if verify:
+        if q is None:
+            q = _h(message, b)
         bad = _invalid_shares(pub, items, q, b, rng)
         if bad:
             raise MisbehaviourError("invalid signature shares", culprits=bad)
@@ -200,7 +231,7 @@ def combine(
     chosen_ids = [s.identifier for s in chosen]
     lambdas = [lagrange_coefficient(i, chosen_ids, R) for i in chosen_ids]
     sigma = G2Point.multiexp([s.signature for s in chosen], lambdas, backend=b)
-    if verify:
+    if q is not None and verify:
         gpk: G1Point = pub.group_public_key
         if not scheme.core_verify_hashed(gpk, q, sigma, b):
             # valid shares that do not interpolate to a signature under the group key:

@@ -215,3 +215,65 @@ def test_with_a_dkg_when_available() -> None:
     pub, kps = run(5, 3, group="bls12_381", rng=deterministic_rng(21))
     sig = threshold_sign_in_process(kps[:3], b"dkg")
     verify(pub.group_public_key.to_bytes(), b"dkg", sig)
+
+
+# ----------------------------------------------------------------------------- pre-hashed API
+@given(st.integers(1, 4), st.data())
+def test_pre_hashed_api_matches_the_message_api(t: int, data: st.DataObject) -> None:
+    from mdkm.bls.threshold import sign_share_hashed
+
+    n = data.draw(st.integers(t, 5))
+    pub, kps = _keys(n, t, seed=300 + t * 10 + n)
+    msg = data.draw(st.binary(max_size=32))
+    q = scheme.hash_message(msg)
+    # the hash is the ciphersuite's hash_to_point: a plain signature is sk·Q
+    sk = 12345
+    assert (q * sk).to_bytes() == scheme.sign(sk, msg)
+    subset = data.draw(st.lists(st.sampled_from(kps), min_size=t, max_size=n, unique_by=id))
+    shares = [sign_share_hashed(kp, q) for kp in subset]
+    assert shares == [sign_share(kp, msg) for kp in subset]
+    for verify_flag in (True, False):
+        sig = combine(pub, shares, msg, hashed=q, verify=verify_flag)
+        assert sig == combine(pub, shares, msg)
+    gpk = pub.group_public_key.to_bytes()
+    scheme.verify_hashed(gpk, q, sig)
+    mdkm.bls.verify_hashed(gpk, q, sig)
+    with pytest.raises(InvalidSignature):
+        scheme.verify_hashed(gpk, scheme.hash_message(msg + b"x"), sig)
+
+
+def test_pre_hashed_api_rejects_bad_input_and_blames_cheaters() -> None:
+    from mdkm.bls.threshold import sign_share_hashed
+
+    pub, kps = _keys(4, 3, seed=11)
+    msg = b"vote"
+    q = scheme.hash_message(msg)
+    gpk = pub.group_public_key.to_bytes()
+    for bad in (b"not a point", None, G2Point.identity()):
+        with pytest.raises(ParameterError):
+            sign_share_hashed(kps[0], bad)  # type: ignore[arg-type]
+        with pytest.raises(ParameterError):
+            scheme.verify_hashed(gpk, bad, b"\x00" * 96)  # type: ignore[arg-type]
+        if bad is not None:  # hashed=None means "hash the message"
+            with pytest.raises(ParameterError):
+                combine(pub, [sign_share(kp, msg) for kp in kps], msg, hashed=bad)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        scheme.hash_message("text")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        sign_share_hashed(object(), q)  # type: ignore[arg-type]
+    shares = [sign_share_hashed(kp, q) for kp in kps]
+    forged = SignatureShare(identifier=shares[1].identifier, signature=shares[1].signature * 3)
+    with pytest.raises(MisbehaviourError) as info:
+        combine(pub, [shares[0], forged, shares[2]], msg, hashed=q)
+    assert info.value.culprits == (shares[1].identifier,)
+    sig = combine(pub, shares, msg, hashed=q)
+    # malformed public key or signature: InvalidSignature, as for verify()
+    with pytest.raises(InvalidSignature):
+        scheme.verify_hashed(b"\x00" * 48, q, sig)
+    with pytest.raises(InvalidSignature):
+        scheme.verify_hashed(gpk, q, sig[:-1] + bytes([sig[-1] ^ 1]))
+    # a point of another backend is converted, not misread
+    ref = get_backend("py_ecc")
+    q_ref = scheme.hash_message(msg, backend=ref)
+    scheme.verify_hashed(gpk, q_ref, sig)
+    assert sign_share_hashed(kps[0], q_ref) == shares[0]
