@@ -17,6 +17,7 @@ float64 with the default summation order, whatever the provider used. Registered
 from __future__ import annotations
 
 import hashlib
+import math
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ def _finite_nonneg(*values: float) -> None:
     for v in values:
         if not isinstance(v, int | float) or not np.isfinite(v) or v < 0:
             raise ParameterError("tolerances must be finite and non-negative")
+        if math.copysign(1.0, v) < 0:  # -0.0 == 0.0 but encodes differently: one encoding only
+            raise ParameterError("tolerances must not be negative zero")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2175,3 +2175,23 @@ def test_key_packages_validate_on_construction(what: str, call: Callable[[], Any
     except Exception as exc:
         pytest.fail(f"{what}: {type(exc).__name__} leaked: {exc}")
     pytest.fail(f"{what}: accepted ({value!r:.80})")
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("reexecution", struct.pack(">dd", -0.0, 1e-3)),
+        ("reexecution", struct.pack(">dd", 1e-6, -0.0)),
+        ("loss_bound", struct.pack(">dB", -0.0, 0)),
+    ],
+)
+def test_property_check_negative_zero_is_not_a_second_encoding(name: str, params: bytes) -> None:
+    """-0.0 == 0.0, so a tolerance of -0.0 would be a second encoding (a second signing message)
+    of an equal check; only +0.0 decodes."""
+    from attestations.properties import check_from_params
+    from cryptocore.errors import EncodingError
+
+    positive = params.replace(struct.pack(">d", -0.0), struct.pack(">d", 0.0))
+    assert check_from_params(name, positive).params() == positive
+    with pytest.raises(EncodingError):
+        check_from_params(name, params)
