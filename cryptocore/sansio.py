@@ -15,12 +15,13 @@ deadlines per round and the error policy (raise or record) stay in each protocol
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Generic, Protocol, TypeVar, runtime_checkable
 
 from cryptocore.errors import CryptoError, MisbehaviourError, MisuseError
 
-__all__ = ["BROADCAST", "SansIOSession", "SessionCore", "sender_culprits"]
+__all__ = ["BROADCAST", "SansIOSession", "SessionCore", "SessionFailed", "sender_culprits"]
 
 BROADCAST: Final = 0
 """Recipient of a message meant for every other participant (0 is never an identifier)."""
@@ -50,6 +51,15 @@ class SansIOSession(Protocol):
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` must next be called (None when there is nothing to wait
         for, always once DONE or FAILED)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionFailed:
+    """The event of a session entering FAILED: ``reason`` is ``str(error)``; ``culprits`` are
+    the peers the error names (empty for a local or unattributable failure)."""
+
+    reason: str
+    culprits: tuple[int, ...] = ()
 
 
 def sender_culprits(sender: object) -> tuple[int, ...]:

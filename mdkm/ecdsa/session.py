@@ -70,7 +70,7 @@ from cryptocore.errors import (
     ReplayError,
 )
 from cryptocore.rng import Rng, get_rng
-from cryptocore.sansio import BROADCAST, SessionCore, sender_culprits
+from cryptocore.sansio import BROADCAST, SessionCore, SessionFailed, sender_culprits
 from cryptocore.secp256k1 import N, Point
 from mdkm.dkg.channel import IdentityKey, PairwiseChannel
 from mdkm.ecdsa.messages import EcdsaMessage, Kind, decode_message, transcript_digest
@@ -151,12 +151,6 @@ class SignatureReady:
     """The sign session is DONE: the 65-byte low-S signature r || s || v."""
 
     signature: bytes
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SessionFailed:
-    reason: str
-    culprits: tuple[int, ...] = ()
 
 
 Event = RoundStarted | Blame | PresignatureReady | SignatureReady | SessionFailed

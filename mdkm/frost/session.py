@@ -43,7 +43,7 @@ from cryptocore.errors import (
     ReplayError,
 )
 from cryptocore.rng import Rng, get_rng
-from cryptocore.sansio import SessionCore, sender_culprits
+from cryptocore.sansio import SessionCore, SessionFailed, sender_culprits
 from cryptocore.secp256k1 import N
 from mdkm.frost.aggregate import aggregate, check_signers
 from mdkm.frost.ciphersuite import (
@@ -111,12 +111,6 @@ class ShareSent:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignatureReady:
     signature: bytes
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SessionFailed:
-    reason: str
-    culprits: tuple[int, ...] = ()
 
 
 Event = CommitmentsSent | SigningPackageSent | ShareSent | SignatureReady | SessionFailed

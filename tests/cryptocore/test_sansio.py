@@ -199,3 +199,14 @@ def test_every_protocol_session_meets_the_contract() -> None:
         assert isinstance(s, SansIOSession)
     for s in sessions[:3]:  # the ones built on SessionCore
         assert isinstance(s, SessionCore)
+
+
+def test_failure_event_is_shared() -> None:
+    from cryptocore import sansio
+    from mdkm.ecdsa.session import SessionFailed as EcdsaFailed
+    from mdkm.frost.session import SessionFailed as FrostFailed
+
+    assert FrostFailed is EcdsaFailed is sansio.SessionFailed
+    ev = sansio.SessionFailed(reason="r", culprits=(2,))
+    assert repr(ev) == "SessionFailed(reason='r', culprits=(2,))"
+    assert sansio.SessionFailed(reason="r").culprits == ()
