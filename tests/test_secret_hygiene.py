@@ -647,3 +647,18 @@ def test_bip352_found_output_repr_hides_the_tweak() -> None:
 
     found = FoundOutput(pub_key=Point.base_mul(_S1).xonly(), tweak=_S2, label=None)
     assert_no_secret(repr(found), [_S2], "bip352.FoundOutput")
+
+
+def test_stealth_and_silent_payment_errors_are_clean() -> None:
+    from locked_accounts import bip352, erc5564
+
+    view, spend, other = _S1, _S2, _S1 ^ 0xFF
+    addr, eph, _tag = erc5564.generate_stealth_address(
+        erc5564.stealth_meta_address(spend, view), ephemeral_private_key=_S2 ^ 7
+    )
+    assert erc5564.compute_stealth_key(addr, eph, view, spend) > 0
+    exc = raised(lambda: erc5564.compute_stealth_key(addr, eph, view, other))
+    assert_error_clean(exc, [view, spend, other, _S2 ^ 7], "compute_stealth_key")
+    found = bip352.FoundOutput(pub_key=Point.base_mul(_S1).xonly(), tweak=5)
+    exc = raised(lambda: bip352.spend_secret(_S2, found))
+    assert_error_clean(exc, [_S2, (_S2 + 5) % N], "bip352.spend_secret")
