@@ -1082,8 +1082,6 @@ _BY_NAME = {c.name: c for c in CODECS}
 #: accept a non-bytes argument: ``bytes(data)`` on an int allocates that many zero bytes.
 _BYTES_CALL = "bytes(data) on a non-bytes argument leaks TypeError/ValueError (or allocates)"
 WRONG_TYPE_BUGS: dict[str, str] = {
-    "ecdsa.PresignDealing": "mdkm/ecdsa/protocol.py PresignDealing.from_bytes: " + _BYTES_CALL,
-    "ecdsa.Complaint": "mdkm/ecdsa/protocol.py Complaint.from_bytes: " + _BYTES_CALL,
     "erc5564.StealthMetaAddress": "locked_accounts/erc5564.py from_bytes: " + _BYTES_CALL,
     "bip352.parse_witness": "locked_accounts/bip352.py parse_witness: len()/indexing on non-bytes",
     "bft.batch": "bft/batch.py decode_batch: None decodes as the empty batch, ints leak TypeError",

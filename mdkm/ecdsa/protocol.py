@@ -40,7 +40,7 @@ from typing import ClassVar, Self
 
 import coincurve
 
-from cryptocore.encoding import decode_scalar, expect_length, read_exact
+from cryptocore.encoding import as_bytes, decode_scalar, expect_length, read_exact
 from cryptocore.errors import (
     EncodingError,
     InvalidProof,
@@ -173,7 +173,7 @@ class PresignDealing:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> PresignDealing:
-        data = bytes(data)
+        data = as_bytes(data, "dealing")
         if data[:2] != bytes([_VERSION, 1]):
             raise EncodingError("dealing: bad version or type")
         sid, off = read_exact(data, 2, 32, "dealing")
@@ -277,7 +277,7 @@ class Complaint:
     @classmethod
     def from_bytes(cls, data: bytes) -> Complaint:
         """Strict decoding: ids nonzero below n, strictly increasing, never the complainer."""
-        data = bytes(data)
+        data = as_bytes(data, "complaint")
         if data[:2] != bytes([_VERSION, 5]):
             raise EncodingError("complaint: bad version or type")
         sid, off = read_exact(data, 2, 32, "complaint")
