@@ -207,6 +207,12 @@ def _scalar_decode(data: bytes) -> int:
     return decode_scalar(data, N, nonzero=True)
 
 
+def _field_decode(data: bytes) -> Any:
+    from cryptocore.field import PrimeField
+
+    return PrimeField(N).from_bytes(data)
+
+
 def _bech32_decode(s: str) -> Any:
     from cryptocore.bech32 import bech32_decode
 
@@ -847,6 +853,7 @@ CODECS: tuple[Codec, ...] = (
     Codec("bls12_381.G2Point", _g2_decode, _to_bytes, _g2_seeds),
     Codec("bls12_381.G2Point.allow_identity", _g2_decode_id, _to_bytes, _g2_seeds),
     Codec("encoding.decode_scalar", _scalar_decode, _b32, lambda: [_b32(1), _b32(N - 1)]),
+    Codec("field.FieldElement", _field_decode, _to_bytes, lambda: [_b32(0), _b32(5), _b32(N - 1)]),
     Codec("bech32", _bech32_decode, _bech32_encode, _bech32_seeds, "str", lambda s, v: s.lower()),
     Codec(
         "bech32.segwit",
