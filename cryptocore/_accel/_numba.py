@@ -568,6 +568,10 @@ def _bytes_to_limbs(buf: bytes, n: int) -> npt.NDArray[np.uint32]:
 # conversions cost ~1.5x more per value (measured: to_bytes+join 100 -> 72 ns, unpack+from_bytes
 # 97 -> 68 ns).
 _CHUNK = 1024
+# Batch inversion works on blocks of at most this many values, each with its own inversion
+# (~3 µs, 0.2 ns per value): its four 32-byte-per-value buffers then fit in the cache (measured
+# at N = 100,000: ~5% faster than in one piece).
+_INVERSE_BLOCK = 16384
 
 
 def _join_be(values: Sequence[int], tail: bytes = b"") -> bytes:
@@ -792,6 +796,11 @@ class NumbaBackend:
         size = len(a)
         if not size:
             return []
+        if size > _INVERSE_BLOCK:  # independent blocks: each one's buffers stay in cache
+            out: list[int] = []
+            for start in range(0, size, _INVERSE_BLOCK):
+                out += self._inverse(a[start : start + _INVERSE_BLOCK], p)
+            return out
         pad = _ONE_BYTES * (-size % _lanes_for(size))  # fill the last step with ones
         try:
             buf = _join_be(a, pad)

@@ -289,3 +289,17 @@ def test_limb_conversion_round_trip(size: int) -> None:
     assert from_limbs(arr) == vals
     assert to_limbs([*vals, TOP]) is None
     assert to_limbs([*vals, -1]) is None
+
+
+@pytest.mark.parametrize("p", MODULI)
+def test_inverse_in_blocks(numba_backend: Backend, p: int) -> None:
+    """Above 16,384 values batch inversion runs block by block: results in order, and a zero in
+    a later block is still a ParameterError."""
+    from cryptocore._accel._numba import _INVERSE_BLOCK
+
+    size = 2 * _INVERSE_BLOCK + 5
+    vals = [(i * 0x9E3779B97F4A7C15) ** 2 % p or 1 for i in range(1, size + 1)]
+    assert numba_backend.batch_inverse(vals, p) == REF.batch_inverse(vals, p)
+    vals[_INVERSE_BLOCK + 7] = 0
+    with pytest.raises(ParameterError):
+        numba_backend.batch_inverse(vals, p)
