@@ -56,9 +56,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
+from coincurve._libsecp256k1 import ffi, lib
+
 from cryptocore.errors import ParameterError
 from cryptocore.group import Group, get_group
-from cryptocore.secp256k1 import Point
+from cryptocore.secp256k1 import N, Point
+from cryptocore.secp256k1.point import _CTX, _serialize
 from mdkm.keys import check_identifiers
 
 __all__ = [
@@ -77,6 +80,7 @@ __all__ = [
 PROTOCOL_VERSION: Final = b"LITHO-CRYPTO-V01-GJKR-DKG"
 _WEIGHT_DST: Final = b"LITHO-CRYPTO-V01-GJKR-DKG-BATCH-WEIGHTS"
 WEIGHT_BITS: Final = 128
+_STRUCT: Final = 64  # sizeof(secp256k1_pubkey)
 
 T = TypeVar("T")
 
@@ -212,15 +216,18 @@ def multi_scalar(group: Group, scalars: Sequence[int], points: Sequence[Any]) ->
 class CommitmentEvaluator:
     """Evaluates ``sum_k C_k · x^k`` for one public commitment at many points ``x``.
 
-    The first few evaluations use Horner's rule; when the same commitment is evaluated again
-    and again (verifying shares of every participant, or sessions sharing a
-    :class:`PublicCache`) it switches to a Lim-Lee fixed-base table over the ``C_k``
-    (:class:`cryptocore.secp256k1.FixedBaseTable`). Both give the same point.
+    secp256k1: Horner's rule on raw libsecp256k1 structs (:func:`horner`), which for the small
+    identifiers of a DKG (below 2^16) beats a fixed-base table even when all n participants
+    are evaluated (no 2^8 combines per base to build it; measured in benches/results/dkg.md).
+    Large points ``x`` (application-chosen identifiers) switch to a Lim-Lee fixed-base table
+    over the ``C_k`` (:class:`cryptocore.secp256k1.FixedBaseTable`) after a few calls. Other
+    groups: Horner with the group's own arithmetic. All paths give the same point.
     """
 
     __slots__ = ("_calls", "_group", "_table", "points")
 
     TABLE_AFTER: Final = 3
+    SMALL_X: Final = 1 << 16
 
     def __init__(self, points: Sequence[Any], group: Group) -> None:
         if not points:
@@ -232,12 +239,14 @@ class CommitmentEvaluator:
 
     def at(self, x: int) -> Any:
         q = self._group.order
+        x %= q
+        if x < self.SMALL_X or self._group.name != "secp256k1" or len(self.points) <= 8:
+            return horner(self.points, x, q)
         self._calls += 1
-        if self._table is None and self._calls > self.TABLE_AFTER and len(self.points) > 8:
-            if self._group.name == "secp256k1":
-                from cryptocore.secp256k1 import FixedBaseTable
+        if self._table is None and self._calls > self.TABLE_AFTER:
+            from cryptocore.secp256k1 import FixedBaseTable
 
-                self._table = FixedBaseTable(self.points)
+            self._table = FixedBaseTable(self.points)
         if self._table is not None:
             powers, acc = [], 1
             for _ in self.points:
@@ -248,23 +257,114 @@ class CommitmentEvaluator:
 
 
 def horner(commitment: Sequence[Any], x: int, order: int) -> Any:
-    """``sum_k C_k · x^k`` (Horner in the exponent; public scalars, variable time)."""
+    """``sum_k C_k · x^k`` (Horner in the exponent; public scalars, variable time).
+
+    secp256k1 points go through :func:`_horner_secp256k1` (the same result, without creating
+    and serialising a Point per step).
+    """
+    if not commitment:
+        raise ParameterError("empty commitment")
     x %= order
+    if isinstance(commitment[0], Point) and order == N:
+        return _horner_secp256k1(commitment, x)
     acc = commitment[-1]
     for c in reversed(commitment[:-1]):
         acc = acc * x + c
     return acc
 
 
+_REPEAT_MAX: Final = 24  # x·acc + C as ONE combine of x copies of acc: cheaper than tweak_mul
+
+
+def _horner_secp256k1(points: Sequence[Any], x: int) -> Point:
+    """Horner's rule for secp256k1 on raw ``secp256k1_pubkey`` structs, public scalars only.
+
+    Each step ``acc = x·acc + C_k`` is ``secp256k1_ec_pubkey_tweak_mul`` (variable time) and one
+    ``secp256k1_ec_pubkey_combine``; for ``x <= 24`` it is a single ``combine`` of x copies of
+    ``acc`` and ``C_k`` (x additions, one normalisation). combine fails only when the sum is
+    the point at infinity, which is tracked; no intermediate Point is created or serialised.
+    """
+    if x == 0 or any(p.is_identity for p in points):
+        acc = points[-1]
+        for c in reversed(points[:-1]):
+            acc = acc * x + c
+        return acc  # type: ignore[no-any-return]
+    structs = [p._struct() for p in points]
+    bufs = ffi.new("secp256k1_pubkey[2]")
+    ffi.memmove(bufs, structs[-1], _STRUCT)
+    cur, have = 0, True
+    combine = lib.secp256k1_ec_pubkey_combine
+    if x <= _REPEAT_MAX:
+        arrs = [ffi.new("secp256k1_pubkey *[]", [bufs + b] * x + [ffi.NULL]) for b in (0, 1)]
+        for c in reversed(structs[:-1]):
+            if not have:  # acc was the identity: x·O + C_k = C_k
+                ffi.memmove(bufs + cur, c, _STRUCT)
+                have = True
+                continue
+            arr = arrs[cur]
+            arr[x] = c
+            have = bool(combine(_CTX, bufs + (1 - cur), arr, x + 1))
+            cur = 1 - cur
+    else:
+        kb = x.to_bytes(32, "big")
+        pair = ffi.new("secp256k1_pubkey *[2]")
+        for c in reversed(structs[:-1]):
+            if not have:
+                ffi.memmove(bufs + cur, c, _STRUCT)
+                have = True
+                continue
+            # 0 < x < N and the group has prime order: x·acc is never the identity
+            lib.secp256k1_ec_pubkey_tweak_mul(_CTX, bufs + cur, kb)
+            pair[0] = bufs + cur
+            pair[1] = c
+            have = bool(combine(_CTX, bufs + (1 - cur), pair, 2))
+            cur = 1 - cur
+    return Point(_serialize(bufs + cur)) if have else Point.identity()
+
+
 def weighted_commitment(
     commitments: Sequence[Sequence[Any]], weights: Sequence[int], group: Group
 ) -> tuple[Any, ...]:
-    """``(sum_i rho_i C_i0, ..., sum_i rho_i C_i,t-1)``: one multi-scalar sum per coefficient."""
+    """``(sum_i rho_i C_i0, ..., sum_i rho_i C_i,t-1)``: one multi-scalar sum per coefficient.
+
+    secp256k1: each term is one ``tweak_mul`` on a copy of the point's parsed struct and each
+    coefficient one ``combine`` (what :func:`cryptocore.secp256k1.msm` does below its Pippenger
+    threshold, without re-validating, re-parsing and merging n·t terms one by one).
+    """
     if not commitments:
         raise ParameterError("no commitments to aggregate")
     t = len(commitments[0])
     ws = list(weights)
+    if len(ws) != len(commitments) or any(len(c) != t for c in commitments):
+        raise ParameterError("one weight per commitment, all of the same length")
+    if group.name == "secp256k1" and all(
+        isinstance(p, Point) and not p.is_identity for c in commitments for p in c
+    ):
+        ks = [w % N for w in ws]
+        if all(ks):
+            return _weighted_secp256k1(commitments, ks, t)
     return tuple(multi_scalar(group, ws, [c[k] for c in commitments]) for k in range(t))
+
+
+def _weighted_secp256k1(
+    commitments: Sequence[Sequence[Point]], ks: Sequence[int], t: int
+) -> tuple[Point, ...]:
+    n = len(commitments)
+    kbs = [k.to_bytes(32, "big") for k in ks]
+    arr = ffi.new(f"secp256k1_pubkey[{n}]")
+    ptrs = ffi.new("secp256k1_pubkey *[]", [arr + i for i in range(n)])
+    tweak = lib.secp256k1_ec_pubkey_tweak_mul
+    out: list[Point] = []
+    for k in range(t):
+        for i in range(n):
+            ffi.memmove(arr + i, commitments[i][k]._struct(), _STRUCT)
+            tweak(_CTX, arr + i, kbs[i])  # 0 < k_i < N: never the identity
+        res = ffi.new("secp256k1_pubkey *")
+        if lib.secp256k1_ec_pubkey_combine(_CTX, res, ptrs, n):
+            out.append(Point(_serialize(res)))
+        else:  # the weighted sum is the identity
+            out.append(Point.identity())
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------- scalar-field batch work

@@ -119,6 +119,7 @@ class DkgSession:
         # protocol state
         self._poly: list[int] = []
         self._blind: list[int] = []
+        self._own_feldman: tuple[Any, ...] = ()  # a_k·G, made with the commitment, sent in phase 4
         self._shares: dict[int, tuple[int, int]] = {}  # dealer -> (s_ij, s'_ij) for me
         self._sent: dict[int, tuple[int, int]] = {}  # recipient -> (s_ij, s'_ij) I dealt
         self._dealers: tuple[int, ...] = ()
@@ -225,6 +226,7 @@ class DkgSession:
         self._deadline = None
         self._error = error
         self._poly, self._blind, self._sent, self._shares = [], [], {}, {}
+        self._own_feldman = ()
         culprits = error.culprits if isinstance(error, MisbehaviourError) else ()
         self._events.append(DkgEvent("failed", self.phase, culprits, str(error)))
 
@@ -331,9 +333,13 @@ class DkgSession:
         return f, f2
 
     def _commitment(self) -> tuple[Any, ...]:
+        # C_k = a_k·G + b_k·H, both products on the constant-time paths. The a_k·G are kept
+        # (privately, until phase 4 publishes them as the Feldman commitment A_k = a_k·G): the
+        # same constant-time multiplication is not done twice.
+        feldman = tuple(self._g.base_mul(a) for a in self._poly)
+        self._own_feldman = feldman
         return tuple(
-            self._g.base_mul(a) + self._h.mul_secret(b)
-            for a, b in zip(self._poly, self._blind, strict=True)
+            a_g + self._h.mul_secret(b) for a_g, b in zip(feldman, self._blind, strict=True)
         )
 
     def _shares_to_send(self) -> dict[int, tuple[int, int]]:
@@ -341,7 +347,9 @@ class DkgSession:
         return {i: (rows[0][k], rows[1][k]) for k, i in enumerate(self._ids)}
 
     def _extract_points(self) -> tuple[Any, ...]:
-        return tuple(self._g.base_mul(a) for a in self._poly)
+        if len(self._own_feldman) != len(self._poly):  # pragma: no cover - set in phase 1
+            self._own_feldman = tuple(self._g.base_mul(a) for a in self._poly)
+        return self._own_feldman
 
     def _justify(self, complainers: tuple[int, ...]) -> DkgMessage | None:
         return self._message(
@@ -621,7 +629,7 @@ class DkgSession:
         self.state = SessionState.DONE
         self.phase = None
         self._deadline = None
-        self._poly, self._blind, self._sent = [], [], {}
+        self._poly, self._blind, self._sent, self._own_feldman = [], [], {}, ()
         self._events.append(DkgEvent("completed", None, (), pub.group_public_key.to_bytes().hex()))
 
 

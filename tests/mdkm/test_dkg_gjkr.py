@@ -170,9 +170,69 @@ def test_commitment_evaluator_table_matches_horner() -> None:
     g = get_group("secp256k1")
     pts = tuple(Point.base_mul(k) for k in range(3, 15))
     ev = CommitmentEvaluator(pts, g)
-    for x in (1, 2, 3, 4, 5, 77, N - 1, 2**200):
+    # small x use Horner on raw structs; the table is built after a few large x (custom ids)
+    for x in (1, 2, 3, 4, 5, 77, N - 1, 2**200, 2**100 + 7, N - 2, 2**255, 2**17):
         assert ev.at(x) == horner(pts, x, N)
+        assert ev.at(x) == _naive_eval(pts, x)
     assert ev._table is not None  # the fixed-base path was exercised
+
+
+def _naive_eval(points, x: int):
+    """sum_k C_k·(x^k mod N) term by term through Point.__mul__ and Point.sum (the reference)."""
+    return Point.sum(c * pow(x, k, N) for k, c in enumerate(points))
+
+
+small_or_large = st.one_of(st.integers(0, 40), st.integers(0, 2**16), st.integers(0, 2 * N))
+
+
+@given(
+    scalars=st.lists(st.integers(0, 50), min_size=1, max_size=12),
+    x=small_or_large,
+    fill=st.booleans(),
+)
+def test_raw_horner_matches_point_arithmetic(scalars, x, fill) -> None:
+    """Horner on raw libsecp256k1 structs (both step kinds: repeated combine for x <= 24,
+    tweak_mul above) equals plain Point arithmetic, identities and cancellations included."""
+    pts = [Point.base_mul(s) for s in scalars]  # small discrete logs: cancellations happen
+    if fill:
+        pts = [p if not p.is_identity else Point.base_mul(1) for p in pts]
+    assert horner(pts, x, N) == _naive_eval(pts, x % N)
+
+
+@pytest.mark.parametrize("x", [1, 2, 3, 24, 25, 1000])
+def test_raw_horner_passes_through_the_identity(x: int) -> None:
+    # C = (C0, C1, C2) with x·C2 + C1 = O: the accumulator is the identity in the middle
+    c2 = Point.base_mul(5)
+    c1 = -(c2 * x)
+    c0 = Point.base_mul(9)
+    assert horner([c0, c1, c2], x, N) == c0
+    assert horner([c1, c2], x, N).is_identity  # and the whole evaluation may be the identity
+    assert CommitmentEvaluator((c0, c1, c2), get_group("secp256k1")).at(x) == c0
+
+
+@given(
+    logs=st.lists(st.lists(st.integers(1, 30), min_size=3, max_size=3), min_size=1, max_size=6),
+    ws=st.lists(st.integers(0, 2**130), min_size=6, max_size=6),
+    negate=st.booleans(),
+)
+def test_weighted_commitment_raw_matches_msm(logs, ws, negate) -> None:
+    """The raw-struct aggregate equals msm term by term (repeated, opposite points, zero and
+    over-order weights, sums that are the identity)."""
+    g = get_group("secp256k1")
+    cs = [
+        tuple(Point.base_mul(-v if negate and i % 2 else v) for v in row)
+        for i, row in enumerate(logs)
+    ]
+    w = ws[: len(cs)]
+    want = tuple(multi_scalar(g, w, [c[k] for c in cs]) for k in range(3))
+    assert weighted_commitment(cs, w, g) == want
+    # a weight vector that makes coefficient 0 sum to the identity
+    if len(cs) >= 2:
+        a, b = logs[0][0], logs[1][0]
+        sign = -1 if negate else 1
+        w2 = [b, (-a * sign) % N, *([1] * (len(cs) - 2))]
+        expect0 = Point.sum(c[0] * wi for c, wi in zip(cs, w2, strict=True))
+        assert weighted_commitment(cs, w2, g)[0] == expect0
 
 
 @given(coeffs=st.lists(st.integers(0, N - 1), min_size=1, max_size=12), data=st.data())
@@ -207,6 +267,8 @@ def test_weighted_commitment_is_the_weighted_sum() -> None:
     assert multi_scalar(g, [2, 3], [cs[0][0], cs[1][0]]) == cs[0][0] * 2 + cs[1][0] * 3
     with pytest.raises(ParameterError):
         weighted_commitment([], [], g)
+    with pytest.raises(ParameterError):
+        weighted_commitment(cs, ws[:2], g)  # one weight per commitment
 
 
 def test_n16_with_faults_uses_the_fast_paths() -> None:

@@ -26,7 +26,7 @@ from mdkm.dkg import (
     Kind,
     SessionState,
 )
-from mdkm.dkg.channel import PairwiseChannel, hkdf_sha256
+from mdkm.dkg.channel import PairwiseChannel, aead_open, aead_seal, hkdf_sha256
 from mdkm.dkg.messages import Reveal, decode_message
 from mdkm.vss import reconstruct
 
@@ -311,6 +311,97 @@ def test_channel_seal_open_and_tamper() -> None:
     assert okm.hex() == (
         "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
     )
+
+
+def test_channel_keys_nonce_reuse_and_rounds() -> None:
+    rng = deterministic_rng(3)
+    a, b = IdentityKey.generate(rng), IdentityKey.generate(rng)
+    sid = bytes(range(32))
+    ca = PairwiseChannel(sid, 1, a, {2: b.public_key})
+    cb = PairwiseChannel(sid, 2, b, {1: a.public_key})
+    # the directional keys are HKDF-SHA256(Z, salt = sid, info = DST || sender || recipient)
+    z = a.ecdh(b.public_key)
+    assert z == b.ecdh(a.public_key)
+    dst = b"LITHO-CRYPTO-V01-DKG-SHARE-KEY"
+    for snd, rcv in ((1, 2), (2, 1)):
+        info = dst + snd.to_bytes(32, "big") + rcv.to_bytes(32, "big")
+        assert ca._key(snd, rcv) == cb._key(snd, rcv) == hkdf_sha256(z, sid, info)
+    assert ca._key(1, 2) != ca._key(2, 1)
+    ct = ca.seal(2, 1, b"x" * 64)
+    with pytest.raises(MisuseError):  # same key, same nonce: never a second message
+        ca.seal(2, 1, b"y" * 64)
+    ct2 = ca.seal(2, 2, b"y" * 64)  # another round is another nonce
+    assert cb.open(1, 1, ct) == b"x" * 64 and cb.open(1, 2, ct2) == b"y" * 64
+    with pytest.raises(DecryptionError):  # the reverse direction has its own key
+        ca.open(2, 1, ct)
+    for bad_round in (-1, 256):
+        with pytest.raises(ParameterError):
+            ca.seal(2, bad_round, b"z")
+        with pytest.raises(ParameterError):
+            cb.open(1, bad_round, ct)
+    with pytest.raises(ParameterError):
+        ca.seal(3, 1, b"z")  # not a peer
+
+
+# RFC 8439 section 2.8.2 (AEAD_CHACHA20_POLY1305 test vector)
+_RFC8439_KEY = bytes(range(0x80, 0xA0))
+_RFC8439_NONCE = bytes.fromhex("070000004041424344454647")
+_RFC8439_AD = bytes.fromhex("50515253c0c1c2c3c4c5c6c7")
+_RFC8439_PT = (
+    b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the "
+    b"future, sunscreen would be it."
+)
+_RFC8439_CT = bytes.fromhex(
+    "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69"
+    "da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad67594"
+    "5585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116"
+)
+_RFC8439_TAG = bytes.fromhex("1ae10b594f09e26a7e902ecbd0600691")
+
+
+def test_aead_rfc8439_vector() -> None:
+    sealed = aead_seal(_RFC8439_KEY, _RFC8439_NONCE, _RFC8439_AD, _RFC8439_PT)
+    assert sealed == _RFC8439_CT + _RFC8439_TAG
+    assert aead_open(_RFC8439_KEY, _RFC8439_NONCE, _RFC8439_AD, sealed) == _RFC8439_PT
+    with pytest.raises(ParameterError):
+        aead_seal(_RFC8439_KEY[:31], _RFC8439_NONCE, b"", b"")
+    with pytest.raises(ParameterError):
+        aead_open(_RFC8439_KEY, _RFC8439_NONCE[:8], b"", sealed)
+    with pytest.raises(EncodingError):
+        aead_open(_RFC8439_KEY, _RFC8439_NONCE, b"", sealed[:15])
+
+
+@given(
+    key=st.binary(min_size=32, max_size=32),
+    nonce=st.binary(min_size=12, max_size=12),
+    ad=st.binary(max_size=130),
+    pt=st.binary(max_size=200),
+    flip=st.integers(0, 10_000),
+    which=st.sampled_from(["ct", "ad", "nonce", "key"]),
+)
+def test_aead_equals_pycryptodome_and_rejects_tampering(key, nonce, ad, pt, flip, which) -> None:
+    """The composed AEAD is byte for byte pycryptodome's ChaCha20_Poly1305; any change to the
+    ciphertext, tag, AD, nonce or key is refused."""
+    from Crypto.Cipher import ChaCha20_Poly1305
+
+    ref = ChaCha20_Poly1305.new(key=key, nonce=nonce)
+    ref.update(ad)
+    ct, tag = ref.encrypt_and_digest(pt)
+    sealed = aead_seal(key, nonce, ad, pt)
+    assert sealed == ct + tag
+    assert aead_open(key, nonce, ad, sealed) == pt
+
+    def bump(b: bytes) -> bytes:
+        if not b:
+            return b"\x00"
+        m = bytearray(b)
+        m[flip % len(m)] ^= 1 << (flip % 8)
+        return bytes(m)
+
+    args = {"key": key, "nonce": nonce, "ad": ad, "sealed": sealed}
+    args["sealed" if which == "ct" else which] = bump(args["sealed" if which == "ct" else which])
+    with pytest.raises(DecryptionError):
+        aead_open(args["key"], args["nonce"], args["ad"], args["sealed"])
 
 
 reveals = st.lists(
