@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Final
+from typing import Any
 
 from cryptocore.encoding import as_bytes, decode_scalar
 from cryptocore.errors import (
@@ -32,6 +32,7 @@ from cryptocore.errors import (
     ParameterError,
 )
 from cryptocore.rng import Rng, random_scalar
+from cryptocore.sansio import BROADCAST, SessionCore, sender_culprits
 from mdkm.dkg.channel import IdentityKey, PairwiseChannel
 from mdkm.dkg.gjkr import (
     CommitmentEvaluator,
@@ -48,9 +49,6 @@ from mdkm.keys import KeyPackage, PublicKeyPackage
 from mdkm.pedersen import pedersen_generator
 
 __all__ = ["BROADCAST", "DkgEvent", "DkgSession", "SessionState"]
-
-BROADCAST: Final = 0
-"""Recipient of a message meant for every participant (0 is never an identifier)."""
 
 
 class SessionState(Enum):
@@ -74,7 +72,7 @@ class DkgEvent:
     detail: str = ""
 
 
-class DkgSession:
+class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
     """One participant of a GJKR DKG (see :mod:`mdkm.dkg.gjkr` for the phases)."""
 
     def __init__(
@@ -106,11 +104,8 @@ class DkgSession:
         self._channel = PairwiseChannel(
             self._sid, identifier, identity, {j: params.participants[j] for j in self._others}
         )
-        self.state = SessionState.CREATED
+        super().__init__(SessionState.CREATED, done=SessionState.DONE, failed=SessionState.FAILED)
         self.phase: Kind | None = None
-        self._deadline: float | None = None
-        self._outbox: list[tuple[int, bytes]] = []
-        self._events: list[DkgEvent] = []
         self._accepted: dict[Kind, dict[int, DkgMessage]] = {k: {} for k in Kind}
         self._raw: dict[Kind, dict[int, bytes]] = {k: {} for k in Kind}
         self._pending: dict[Kind, dict[int, tuple[DkgMessage, bytes]]] = {k: {} for k in Kind}
@@ -131,7 +126,6 @@ class DkgSession:
         self._feldman: dict[int, tuple[Any, ...]] = {}
         self._extract_senders: tuple[int, ...] = ()
         self._result: tuple[KeyPackage, PublicKeyPackage] | None = None
-        self._error: CryptoError | None = None
 
     def __repr__(self) -> str:
         return (
@@ -144,19 +138,20 @@ class DkgSession:
         """Deal (phase 1) and arm the first deadline."""
         if self.state is not SessionState.CREATED:
             raise MisuseError("session already started")
-        self.state = SessionState.RUNNING
+        self._state = SessionState.RUNNING
         self._run_guarded(lambda: self._enter_deal(now), now)
 
     def receive(self, sender: int, message: bytes, now: float) -> None:
         """Accept one message from ``sender`` (authenticated by the transport)."""
-        if self.state is SessionState.FAILED:
-            raise MisuseError("session has failed")
+        self._refuse_if_failed()
         if not isinstance(sender, int) or isinstance(sender, bool):
             raise MisuseError("sender must be an integer identifier")
         if sender == self.identifier:
             raise MisuseError("a session does not receive its own messages")
         if sender not in self.params.participants:
-            raise MisbehaviourError("message from a non-participant", culprits=_culprit(sender))
+            raise MisbehaviourError(
+                "message from a non-participant", culprits=sender_culprits(sender)
+            )
         try:
             message = as_bytes(message, "dkg message")
             msg = self._cache.decoded(message, decode_message)
@@ -191,22 +186,6 @@ class DkgSession:
             return
         self._run_guarded(lambda: self._advance(now), now)
 
-    def outbox(self) -> list[tuple[int, bytes]]:
-        """Messages to send, as ``(recipient or BROADCAST, bytes)``; drains the queue."""
-        out, self._outbox = self._outbox, []
-        return out
-
-    def events(self) -> list[DkgEvent]:
-        out, self._events = self._events, []
-        return out
-
-    def next_deadline(self) -> float | None:
-        return self._deadline if self.state is SessionState.RUNNING else None
-
-    @property
-    def error(self) -> CryptoError | None:
-        return self._error
-
     def result(self) -> tuple[KeyPackage, PublicKeyPackage]:
         """The key packages once the session is DONE."""
         if self._result is None:
@@ -221,14 +200,12 @@ class DkgSession:
             # fatal: reported through events() and error; the session stays FAILED
             self._fail(e)
 
-    def _fail(self, error: CryptoError) -> None:
-        self.state = SessionState.FAILED
-        self._deadline = None
-        self._error = error
+    def _failure_event(self, reason: str, culprits: tuple[int, ...]) -> DkgEvent:
+        return DkgEvent("failed", self.phase, culprits, reason)
+
+    def _on_fail(self) -> None:
         self._poly, self._blind, self._sent, self._shares = [], [], {}, {}
         self._own_feldman = ()
-        culprits = error.culprits if isinstance(error, MisbehaviourError) else ()
-        self._events.append(DkgEvent("failed", self.phase, culprits, str(error)))
 
     def _blame(self, culprits: tuple[int, ...] | list[int], detail: str) -> None:
         if culprits:
@@ -626,12 +603,6 @@ class DkgSession:
             group=g.name, min_signers=self._t, group_public_key=y, verifying_shares=verifying
         )
         self._result = (kp, pub)
-        self.state = SessionState.DONE
         self.phase = None
-        self._deadline = None
         self._poly, self._blind, self._sent, self._own_feldman = [], [], {}, ()
-        self._events.append(DkgEvent("completed", None, (), pub.group_public_key.to_bytes().hex()))
-
-
-def _culprit(sender: object) -> tuple[int, ...]:
-    return (sender,) if isinstance(sender, int) and not isinstance(sender, bool) else ()
+        self._done(DkgEvent("completed", None, (), pub.group_public_key.to_bytes().hex()))
