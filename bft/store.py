@@ -1,12 +1,17 @@
 """Persistence: blocks, certificates, the committed log and the safety state.
 
-:class:`SqliteStore` (stdlib :mod:`sqlite3`, WAL journal) is the default. The safety state (last
-voted view, locked QC, high QC, current epoch and view) is written with ``synchronous=FULL`` so
-that it is on disk before a vote or timeout share leaves the node: a restarted node never signs
-two different blocks in one view. Blocks and the committed log are written with
-``synchronous=NORMAL`` (WAL): they survive a process crash (SIGKILL) because they are in the
-operating system's cache; after a power loss a node refetches them from its peers (and the next
-FULL write flushes every earlier WAL frame too).
+:class:`SqliteStore` is the default: blocks and the committed log live in SQLite (stdlib
+:mod:`sqlite3`, WAL journal, ``synchronous=NORMAL``); they survive a process crash (SIGKILL)
+because they are in the operating system's cache, and after a power loss a node refetches the
+tail from its peers. The safety state (last voted view, locked QC, high QC, current epoch and
+view) is a small record of its own (``<db>.safety``) written with one ``pwrite`` + one
+``fdatasync`` before a vote or timeout share leaves the node, so a restarted node never signs
+two different blocks in one view. The record has two slots used alternately, each with a
+sequence number and a SHA-256 checksum: a write torn by a power loss leaves the other slot (the
+previous state) valid, and loading picks the valid slot with the highest sequence number
+(the classic double-buffered superblock). The write of a vote's safety state runs on a writer
+thread while the replica computes its signature share (:meth:`SqliteStore.begin_save_safety`);
+the replica waits for it before sending.
 
 :class:`MemoryStore` keeps everything in dictionaries; the simulator uses it to model a disk
 that survives a crash of the replica object.
@@ -14,9 +19,12 @@ that survives a crash of the replica object.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
+import struct
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -134,8 +142,71 @@ CREATE TABLE IF NOT EXISTS committed (height INTEGER PRIMARY KEY, hash BLOB NOT 
 """
 
 
+_SLOT = 1024  # bytes per safety slot (a SafetyState is 303 bytes)
+_SLOT_MAGIC = b"BFTS"
+_SLOT_HEAD = struct.Struct(">4sQI")  # magic, sequence number, payload length
+
+
+class _SafetyFile:
+    """Two alternating checksummed slots holding the latest :class:`SafetyState`."""
+
+    def __init__(self, path: str, *, fsync: bool) -> None:
+        self._fsync = fsync
+        existed = os.path.exists(path)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not existed and fsync:
+            # make the new directory entry durable once
+            dfd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        self.seq, self.state = 0, None
+        for slot in range(2):
+            got = self._read(slot)
+            if got is not None and got[0] > self.seq:
+                self.seq, self.state = got
+
+    def _read(self, slot: int) -> tuple[int, SafetyState] | None:
+        raw = os.pread(self._fd, _SLOT, slot * _SLOT)
+        if len(raw) < _SLOT_HEAD.size + 32:
+            return None
+        magic, seq, n = _SLOT_HEAD.unpack_from(raw)
+        end = _SLOT_HEAD.size + n
+        if magic != _SLOT_MAGIC or end + 32 > len(raw):
+            return None
+        if hashlib.sha256(raw[:end]).digest() != raw[end : end + 32]:
+            return None  # torn or never written
+        try:
+            return seq, SafetyState.from_bytes(raw[_SLOT_HEAD.size : end])
+        except EncodingError:
+            return None
+
+    def write(self, state: SafetyState) -> None:
+        """One pwrite into the older slot, then one fdatasync: durable on return."""
+        payload = state.to_bytes()
+        seq = self.seq + 1
+        body = _SLOT_HEAD.pack(_SLOT_MAGIC, seq, len(payload)) + payload
+        rec = body + hashlib.sha256(body).digest()
+        if len(rec) > _SLOT:
+            raise StorageError("safety state too large")
+        try:
+            os.pwrite(self._fd, rec, (seq % 2) * _SLOT)
+            if self._fsync:
+                os.fdatasync(self._fd)
+        except OSError as exc:
+            raise StorageError(f"safety write failed: {exc.strerror}") from None
+        self.seq, self.state = seq, state
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 class SqliteStore:
-    """SQLite (WAL) store. ``fsync=False`` turns the FULL safety write off (benchmarks only)."""
+    """SQLite (WAL, ``synchronous=NORMAL``) store with a separate fdatasync'ed safety record.
+
+    ``fsync=False`` turns the safety record's fdatasync off (benchmarks only).
+    """
 
     def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
         try:
@@ -145,17 +216,17 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
+            self._safety = _SafetyFile(os.fspath(path) + ".safety", fsync=fsync)
+        except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open store: {exc}") from None
         self._fsync = fsync
         self._lock = threading.Lock()
+        self._safety_lock = threading.Lock()
         self._writer: ThreadPoolExecutor | None = None
 
-    def _tx(self, stmts: list[tuple[str, tuple[object, ...]]], *, full: bool = False) -> None:
+    def _tx(self, stmts: list[tuple[str, tuple[object, ...]]]) -> None:
         with self._lock:
             try:
-                if full and self._fsync:
-                    self._db.execute("PRAGMA synchronous=FULL")
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     for sql, args in stmts:
@@ -164,31 +235,32 @@ class SqliteStore:
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
-                finally:
-                    if full and self._fsync:
-                        self._db.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
                 raise StorageError(f"store write failed: {exc}") from None
 
     def load_safety(self) -> SafetyState | None:
+        if self._safety.state is not None:
+            return self._safety.state
+        # stores written before the safety record had its own file kept it in SQLite
         row = self._db.execute("SELECT value FROM meta WHERE key='safety'").fetchone()
         return None if row is None else SafetyState.from_bytes(bytes(row[0]))
 
     def save_safety(self, state: SafetyState) -> None:
-        self._tx(
-            [("INSERT OR REPLACE INTO meta VALUES ('safety', ?)", (state.to_bytes(),))], full=True
-        )
+        """Durably record the safety state (one pwrite + one fdatasync) before returning."""
+        with self._safety_lock:
+            self._safety.write(state)
 
     def begin_save_safety(self, state: SafetyState) -> Callable[[], None]:
         """Start :meth:`save_safety` on a writer thread; the returned function waits for it.
 
-        sqlite3 releases the GIL while it writes and fsyncs, so the caller can compute its
-        signature share meanwhile. The state is durable only once the function has returned
-        (it re-raises :class:`StorageError`); other writes of this store wait for it (lock).
+        The write is two system calls that release the GIL (pwrite, fdatasync), so the caller
+        computes its signature share meanwhile. The state is durable only once the function
+        has returned (it re-raises :class:`StorageError`).
         """
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bft-safety")
         fut = self._writer.submit(self.save_safety, state)
+        time.sleep(0)  # let the writer take the GIL and enter its system calls first
 
         def wait() -> None:
             fut.result()
@@ -261,6 +333,8 @@ class SqliteStore:
             self._writer.shutdown(wait=True)
         with self._lock:
             self._db.close()
+        with self._safety_lock:
+            self._safety.close()
 
 
 def _rec(row: tuple[int, bytes, int, int]) -> CommitRecord:

@@ -284,7 +284,10 @@ async def _run(
                         f"t={now - t0:5.1f}s acked_tx={acked} "
                         f"tx/s={acked / max(now - t0, 1e-9):8.0f} height={h}"
                     )
-                await asyncio.sleep(0.05)
+                # status polls open a connection to every node: poll fast only while a
+                # leader kill's time to the next commit is being measured
+                measuring = kill_leader_at is not None and "to_commit_ms" not in kill_info
+                await asyncio.sleep(0.05 if measuring else 0.5)
 
         async def killer() -> None:
             events: list[tuple[float, str, int, float | None]] = []
