@@ -246,7 +246,6 @@ def k_lagrange_small(xl, p, pinv):  # type: ignore[no-untyped-def]
 
 # Kaliski's almost inverse on four 64-bit limbs (five for r and s, which reach 2p < 2^257), in
 # tuples: after inlining they live in registers. Carries and borrows come from comparisons.
-M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 S64 = np.uint64(64)
 
 
