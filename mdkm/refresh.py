@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptocore.errors import InvalidShare, MisbehaviourError, ParameterError
 from cryptocore.group import Group
@@ -68,6 +68,15 @@ def refresh_deal(
     }
 
 
+def _is_element(g: Group, p: object) -> bool:
+    """A non-identity element of ``g`` (what every commitment entry must be)."""
+    return isinstance(p, type(g.generator)) and not p.is_identity
+
+
+def _is_scalar(s: object, g: Group) -> TypeGuard[int]:
+    return isinstance(s, int) and not isinstance(s, bool) and 0 <= s < g.order
+
+
 def _zero_expected(commitment: Sequence[Any], j: int, g: Group) -> Any:
     if not commitment:
         return g.identity
@@ -90,7 +99,7 @@ def refresh_apply(
         if d.dealer != i
         or len(d.commitment) != t - 1
         or i not in public.verifying_shares
-        or any(c.is_identity for c in d.commitment)
+        or not all(_is_element(g, c) for c in d.commitment)
     ]
     if bad:
         raise MisbehaviourError("malformed refresh dealing", culprits=bad)
@@ -99,11 +108,7 @@ def refresh_apply(
         raise MisbehaviourError("missing refresh dealings", culprits=missing)
     for i, d in dealings.items():
         s = shares.get(i)
-        if (
-            s is None
-            or not 0 <= s < g.order
-            or g.base_mul(s) != _zero_expected(d.commitment, me, g)
-        ):
+        if not _is_scalar(s, g) or g.base_mul(s) != _zero_expected(d.commitment, me, g):
             raise MisbehaviourError("refresh share does not verify", culprits=[i])
     new_share = (key_package.signing_share + sum(shares.values())) % g.order
     if new_share == 0:
@@ -225,16 +230,15 @@ def reshare_receive(
         if dealings[i].dealer != i
         or i not in old_public.verifying_shares
         or len(dealings[i].commitment) != new_threshold
+        or not all(_is_element(g, c) for c in dealings[i].commitment)
         or dealings[i].commitment[0] != old_public.verifying_shares[i]
     ]
     if bad:
         raise MisbehaviourError("reshare dealing inconsistent with the old key", culprits=bad)
     for i in dealers:
         s = shares.get(i)
-        if (
-            s is None
-            or not 0 <= s < g.order
-            or g.base_mul(s) != feldman_expected(dealings[i].commitment, identifier, g)
+        if not _is_scalar(s, g) or g.base_mul(s) != feldman_expected(
+            dealings[i].commitment, identifier, g
         ):
             raise MisbehaviourError("reshare share does not verify", culprits=[i])
     lam = {i: lagrange_coefficient(i, dealers, g.order) for i in dealers}

@@ -2200,3 +2200,58 @@ def test_property_check_negative_zero_is_not_a_second_encoding(name: str, params
     assert check_from_params(name, positive).params() == positive
     with pytest.raises(EncodingError):
         check_from_params(name, params)
+
+
+# ------------------------------------------------------------------------------ refresh dealings
+@functools.cache
+def _refresh_setup() -> tuple[Any, list[Any], dict[int, Any], dict[int, dict[int, int]]]:
+    from mdkm import refresh
+
+    pub, kps = _secp_keys()
+    deals: dict[int, Any] = {}
+    shares: dict[int, dict[int, int]] = {k.identifier: {} for k in kps}
+    for k in kps:
+        d, sh = refresh.refresh_deal(k, [1, 2, 3], _rng(f"refresh{k.identifier}"))
+        deals[k.identifier] = d
+        for j, s in sh.items():
+            shares[j][k.identifier] = s
+    return pub, kps, deals, shares
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [(b"junk",), (None,), (5,), ("G",)],
+    ids=["bytes", "None", "int", "str"],
+)
+def test_refresh_apply_blames_malformed_commitments(bad: tuple[Any, ...]) -> None:
+    """A dealing whose commitment holds non-points names its dealer (MisbehaviourError) instead
+    of leaking AttributeError from ``c.is_identity``."""
+    from cryptocore.errors import MisbehaviourError
+    from mdkm import refresh
+
+    pub, kps, deals, shares = _refresh_setup()
+    forged = {**deals, 2: refresh.RefreshDealing(dealer=2, commitment=bad)}
+    with pytest.raises(MisbehaviourError) as info:
+        refresh.refresh_apply(kps[0], pub, forged, shares[1])
+    assert info.value.culprits == (2,)
+
+
+@pytest.mark.parametrize("bad", ["5", 1.5, True, b"\x05", -1, N], ids=repr)
+def test_refresh_and_reshare_blame_malformed_shares(bad: Any) -> None:
+    from cryptocore.errors import MisbehaviourError
+    from mdkm import refresh
+
+    pub, kps, deals, shares = _refresh_setup()
+    with pytest.raises(MisbehaviourError) as info:
+        refresh.refresh_apply(kps[0], pub, deals, {**shares[1], 2: bad})
+    assert info.value.culprits == (2,)
+    rd: dict[int, Any] = {}
+    rs: dict[int, int] = {}
+    for k in kps[:2]:
+        d, sh = refresh.reshare_deal(k, [4, 5, 6], 2, _rng(f"reshare{k.identifier}"))
+        rd[k.identifier] = d
+        rs[k.identifier] = sh[4]
+    assert refresh.reshare_receive(4, pub, [4, 5, 6], 2, rd, rs)[0].identifier == 4
+    with pytest.raises(MisbehaviourError) as info:
+        refresh.reshare_receive(4, pub, [4, 5, 6], 2, rd, {**rs, 2: bad})
+    assert info.value.culprits == (2,)
