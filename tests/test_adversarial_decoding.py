@@ -2255,3 +2255,33 @@ def test_refresh_and_reshare_blame_malformed_shares(bad: Any) -> None:
     with pytest.raises(MisbehaviourError) as info:
         refresh.reshare_receive(4, pub, [4, 5, 6], 2, rd, {**rs, 2: bad})
     assert info.value.culprits == (2,)
+
+
+@functools.cache
+def _ecdsa_session_setup() -> tuple[Any, dict[int, Any], list[bytes]]:
+    from mdkm.dkg.channel import IdentityKey
+    from mdkm.ecdsa.session import EcdsaPresignSession
+
+    _pub, kps = _secp_keys()
+    keys = {i: IdentityKey.generate(_rng(f"ecdsa-id{i}")) for i in (1, 2, 3)}
+    ids = {i: k.public_key for i, k in keys.items()}
+    msgs: list[bytes] = []
+    for i in (2, 3):
+        s = EcdsaPresignSession(kps[i - 1], [1, 2, 3], _SID, keys[i], ids, rng=_rng(f"es{i}"))
+        msgs += [m for _, m in s.outbox()]
+    return kps, keys, [*msgs, *_ecdsa_message_material()["messages"]]
+
+
+@_FAST
+@given(data=st.data())
+def test_ecdsa_presign_session_survives_adversarial_messages(data: st.DataObject) -> None:
+    from mdkm.ecdsa.session import EcdsaPresignSession
+
+    kps, keys, valid = _ecdsa_session_setup()
+    ids = {i: k.public_key for i, k in keys.items()}
+    s = EcdsaPresignSession(kps[0], [1, 2, 3], _SID, keys[1], ids, rng=_rng("es1"))
+    s.outbox()
+    steps = data.draw(
+        st.lists(st.tuples(st.sampled_from(_SENDERS), _message_from(valid)), max_size=6)
+    )
+    _feed(s, steps)
