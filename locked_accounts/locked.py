@@ -129,7 +129,7 @@ class AccountRecord:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> AccountRecord:
+    def from_json(cls, text: str | bytes) -> AccountRecord:
         """Strict decoding: exactly the fields :meth:`to_json` writes, with the same JSON types
         and values (integers are integers, not floats or booleans; no unknown keys)."""
         d = json_loads(text, "account record")  # bounded depth and size; no NaN/Infinity
@@ -165,7 +165,7 @@ class AccountRecord:
 
     @classmethod
     def load(cls, path: str | Path) -> AccountRecord:
-        return cls.from_json(read_file(path).decode())
+        return cls.from_json(read_file(path))  # bytes: json_loads checks the UTF-8
 
 
 class LockedAccount:

@@ -2285,3 +2285,20 @@ def test_ecdsa_presign_session_survives_adversarial_messages(data: st.DataObject
         st.lists(st.tuples(st.sampled_from(_SENDERS), _message_from(valid)), max_size=6)
     )
     _feed(s, steps)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe{}", b"", b"[" * 100, b"{}", b"\x00" * 10], ids=repr)
+def test_account_record_load_of_a_bad_file_is_an_encoding_error(
+    content: bytes, tmp_path: Any
+) -> None:
+    """A record file that is not UTF-8 leaked UnicodeDecodeError from ``.decode()``."""
+    from cryptocore.errors import EncodingError
+    from locked_accounts.locked import AccountRecord
+
+    p = tmp_path / "record.json"
+    p.write_bytes(content)
+    with pytest.raises(EncodingError):
+        AccountRecord.load(p)
+    good = _record_seeds()[0]
+    p.write_text(good)
+    assert AccountRecord.load(p) == _record_decode(good)
