@@ -2302,3 +2302,43 @@ def test_account_record_load_of_a_bad_file_is_an_encoding_error(
     good = _record_seeds()[0]
     p.write_text(good)
     assert AccountRecord.load(p) == _record_decode(good)
+
+
+def _open_ringsig_registry(p: Any) -> Any:
+    from ringsig.registry import KeyImageRegistry
+
+    return len(KeyImageRegistry(p))
+
+
+def _open_nonce_registry(p: Any) -> Any:
+    from attestations.registry import NonceRegistry
+
+    return NonceRegistry(p)
+
+
+def _open_bft_store(p: Any) -> Any:
+    from bft.store import SqliteStore
+
+    return SqliteStore(p)
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [_open_ringsig_registry, _open_nonce_registry, _open_bft_store],
+    ids=lambda f: f.__name__,
+)
+@pytest.mark.parametrize(
+    "content", [b"this is not a database" * 50, b"SQLite format 3\x00" + b"\xff" * 200]
+)
+def test_stores_refuse_corrupted_files_with_storage_error(
+    opener: Callable[[Any], Any], content: bytes, tmp_path: Any
+) -> None:
+    """A corrupted database file (or a directory) is a StorageError, not sqlite3.DatabaseError."""
+    from cryptocore.errors import StorageError
+
+    p = tmp_path / "store.db"
+    p.write_bytes(content)
+    with pytest.raises(StorageError):
+        opener(p)
+    with pytest.raises(StorageError):
+        opener(tmp_path)
