@@ -11,6 +11,11 @@ in the same run. t = floor(2n/3) + 1 throughout.
    one aggregated commitment, one evaluation), with the aggregate computed by the participant
    itself or shared (as the in-process runner does).
 3. One dealer evaluating its two polynomials at the n participants: pure Python vs backend.
+4. Hot paths of the in-process run, each against the approach it replaced (measured in the
+   same run): sealing + opening one share (pycryptodome's ``ChaCha20_Poly1305`` object vs the
+   RFC 8439 composition of ``mdkm.dkg.channel``), evaluating one commitment at every
+   participant (Point-level Horner then a fixed-base table vs Horner on raw structs), and the
+   weighted aggregate (``msm`` per coefficient vs the raw-struct loop).
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ import sys
 import time
 from collections.abc import Callable
 
+from Crypto.Cipher import ChaCha20_Poly1305
+
 from cryptocore.group import get_group
 from cryptocore.rng import deterministic_rng, random_scalar
+from cryptocore.secp256k1 import FixedBaseTable, Point, msm
 from mdkm.dkg import simulate
+from mdkm.dkg.channel import aead_open, aead_seal
 from mdkm.dkg.gjkr import (
     CommitmentEvaluator,
     _evaluate_python,
@@ -113,11 +122,11 @@ def verification(sizes: list[int]) -> list[str]:
         me = n // 2 + 1
         commitments, shares = [], []
         for _ in range(n):
-            a = [random_scalar(q, rng) for _ in range(t)]
-            b = [random_scalar(q, rng) for _ in range(t)]
+            fa_ = [random_scalar(q, rng) for _ in range(t)]
+            fb_ = [random_scalar(q, rng) for _ in range(t)]
             # bench data only: public-scalar multiplication is fine here
-            commitments.append(tuple(g.base_mul(x) + h * y for x, y in zip(a, b, strict=True)))
-            (fa, fb) = _evaluate_python([a, b], [me], q)
+            commitments.append(tuple(g.base_mul(x) + h * y for x, y in zip(fa_, fb_, strict=True)))
+            (fa, fb) = _evaluate_python([fa_, fb_], [me], q)
             shares.append((fa[0], fb[0]))
 
         def per_dealer() -> None:
@@ -169,6 +178,101 @@ def share_evaluation(sizes: list[int]) -> list[str]:
     return rows
 
 
+def _seal_open_class(key: bytes, nonce: bytes, ad: bytes, pt: bytes) -> bytes:
+    c = ChaCha20_Poly1305.new(key=key, nonce=nonce)
+    c.update(ad)
+    ct, tag = c.encrypt_and_digest(pt)
+    d = ChaCha20_Poly1305.new(key=key, nonce=nonce)
+    d.update(ad)
+    return bytes(d.decrypt_and_verify(ct, tag))
+
+
+def _seal_open_composed(key: bytes, nonce: bytes, ad: bytes, pt: bytes) -> bytes:
+    return aead_open(key, nonce, ad, aead_seal(key, nonce, ad, pt))
+
+
+def _point_horner(points: tuple[Point, ...], x: int, q: int) -> Point:
+    acc = points[-1]
+    for c in reversed(points[:-1]):
+        acc = acc * x + c
+    return acc
+
+
+def _evaluate_all_table(points: tuple[Point, ...], ids: list[int], q: int) -> list[Point]:
+    """What CommitmentEvaluator did before: three Point-level Horner calls, then a Lim-Lee
+    table over the commitment and one table MSM per further participant."""
+    out = [_point_horner(points, x, q) for x in ids[:3]]
+    if len(ids) > 3:
+        table = FixedBaseTable(points)
+        for x in ids[3:]:
+            out.append(table.msm([pow(x, k, q) for k in range(len(points))]))
+    return out
+
+
+def hot_paths(sizes: list[int]) -> list[str]:
+    g = get_group("secp256k1")
+    q = g.order
+    rows = [
+        "| operation | n | t | before (ms) | after (ms) | after vs before |",
+        "|---|---|---|---|---|---|",
+    ]
+    key, nonce, ad, pt = bytes(range(32)), bytes(12), bytes(97), bytes(range(64))
+    assert _seal_open_class(key, nonce, ad, pt) == _seal_open_composed(key, nonce, ad, pt) == pt
+    reps = 2000
+    a = _time(lambda: [_seal_open_class(key, nonce, ad, pt) for _ in range(reps)], repeat=3)
+    b = _time(lambda: [_seal_open_composed(key, nonce, ad, pt) for _ in range(reps)], repeat=3)
+    rows.append(
+        f"| seal + open one share (64 B, 97 B AD), per pair | - | - | {1000 * a / reps:.4f} "
+        f"| {1000 * b / reps:.4f} | {a / b:.2f}x |"
+    )
+    print(rows[-1], flush=True)
+    for n in sizes:
+        t = _t(n)
+        rng = deterministic_rng(b"hot" + bytes([n % 256]))
+        commitments = [tuple(g.base_mul(random_scalar(q, rng)) for _ in range(t)) for _ in range(n)]
+        ids = list(range(1, n + 1))
+        c0 = commitments[0]
+        want = [_point_horner(c0, x, q) for x in ids]
+        assert _evaluate_all_table(c0, ids, q) == want
+        assert [CommitmentEvaluator(c0, g).at(x) for x in ids] == want
+
+        def table(c0: tuple[Point, ...] = c0) -> None:
+            _evaluate_all_table(c0, ids, q)
+
+        a = _time(table)
+
+        def raw(c0: tuple[Point, ...] = c0) -> None:
+            ev = CommitmentEvaluator(c0, g)
+            for x in ids:
+                ev.at(x)
+
+        b = _time(raw)
+        rows.append(
+            f"| one commitment at all n ids | {n} | {t} | {1000 * a:.1f} | {1000 * b:.1f} "
+            f"| {a / b:.2f}x |"
+        )
+        print(rows[-1], flush=True)
+        ws = list(derive_weights(bytes(32), b"hot", bytes(32), ids).values())
+
+        def by_msm(cs: list[tuple[Point, ...]] = commitments) -> tuple[Point, ...]:
+            return tuple(msm(ws, [c[k] for c in cs]) for k in range(t))
+
+        # fresh Point objects (as decoded from the wire) so that no run reuses another's parsing
+        def fresh() -> list[tuple[Point, ...]]:
+            return [tuple(Point.from_bytes(p.to_bytes()) for p in c) for c in commitments]
+
+        assert by_msm(fresh()) == weighted_commitment(fresh(), ws, g)
+        f1, f2 = fresh(), fresh()
+        a = _time(lambda: by_msm(f1))
+        b = _time(lambda: weighted_commitment(f2, ws, g))
+        rows.append(
+            f"| weighted aggregate (t MSMs of n points, 128-bit weights) | {n} | {t} "
+            f"| {1000 * a:.1f} | {1000 * b:.1f} | {a / b:.2f}x |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
     full = "--full" in argv
@@ -178,11 +282,13 @@ def main(argv: list[str]) -> None:
     ev = share_evaluation(sizes)
     print("\n## One participant verifying n dealers' shares (secp256k1, Pedersen)\n")
     ver = verification(sizes)
+    print("\n## Hot paths: new vs replaced approach (secp256k1)\n")
+    hot = hot_paths(sizes)
     print("\n## Whole in-process DKG (all n participants, 4 broadcast rounds, no faults)\n")
     rows = whole_dkg(sizes, ["secp256k1"])
     rows += whole_dkg(sizes if full else [s for s in sizes if s <= 64], ["bls12_381"])[2:]
     print()
-    for block in (ev, ver, rows):
+    for block in (ev, ver, hot, rows):
         print("\n".join(block))
         print()
 

@@ -36,7 +36,7 @@ from typing import Final
 from Crypto.Cipher import ChaCha20
 from Crypto.Hash.Poly1305 import Poly1305_MAC
 
-from cryptocore.encoding import decode_scalar
+from cryptocore.encoding import as_bytes, decode_scalar
 from cryptocore.errors import DecryptionError, EncodingError, MisuseError, ParameterError
 from cryptocore.rng import Rng, random_scalar
 from cryptocore.secp256k1 import N, Point
@@ -80,6 +80,8 @@ def _mac_data(ad: bytes, ct: bytes) -> bytes:
 
 
 def _check_key_nonce(key: bytes, nonce: bytes) -> None:
+    if not isinstance(key, bytes | bytearray) or not isinstance(nonce, bytes | bytearray):
+        raise ParameterError("ChaCha20-Poly1305 key and nonce must be bytes")
     if len(key) != 32 or len(nonce) != 12:
         raise ParameterError("ChaCha20-Poly1305 needs a 32-byte key and a 12-byte nonce")
 
@@ -90,8 +92,10 @@ def aead_seal(key: bytes, nonce: bytes, ad: bytes, plaintext: bytes) -> bytes:
     Never seal two messages under the same (key, nonce).
     """
     _check_key_nonce(key, nonce)
+    ad = as_bytes(ad, "associated data")
+    plaintext = as_bytes(plaintext, "plaintext")
     # block 0 -> one-time Poly1305 key (r || s, r clamped by Poly1305_MAC); blocks 1.. encrypt
-    stream = ChaCha20.new(key=key, nonce=nonce).encrypt(_BLOCK0 + bytes(plaintext))
+    stream = ChaCha20.new(key=key, nonce=nonce).encrypt(_BLOCK0 + plaintext)
     ct = stream[64:]
     return ct + Poly1305_MAC(stream[:16], stream[16:32], _mac_data(ad, ct)).digest()
 
@@ -102,9 +106,11 @@ def aead_open(key: bytes, nonce: bytes, ad: bytes, sealed: bytes) -> bytes:
     The plaintext is released only after the tag compared equal (in constant time).
     """
     _check_key_nonce(key, nonce)
+    ad = as_bytes(ad, "associated data")
+    sealed = as_bytes(sealed, "ciphertext")
     if len(sealed) < CIPHERTEXT_OVERHEAD:
         raise EncodingError("ciphertext too short")
-    ct, tag = bytes(sealed[:-CIPHERTEXT_OVERHEAD]), bytes(sealed[-CIPHERTEXT_OVERHEAD:])
+    ct, tag = sealed[:-CIPHERTEXT_OVERHEAD], sealed[-CIPHERTEXT_OVERHEAD:]
     stream = ChaCha20.new(key=key, nonce=nonce).encrypt(_BLOCK0 + ct)
     expected = Poly1305_MAC(stream[:16], stream[16:32], _mac_data(ad, ct)).digest()
     if not hmac.compare_digest(expected, tag):

@@ -20,7 +20,9 @@ Faulty participants (``faults``) are honest sessions with one behaviour replaced
 All sessions of one run share a :class:`~mdkm.dkg.gjkr.PublicCache`: values computed from public
 broadcast data only (decoded messages, the batch-aggregated commitments, the group commitment and
 verifying shares) are computed once, keyed by the hash of their exact inputs. Nothing secret is
-shared: each session decrypts and checks its own shares.
+shared: each session decrypts and checks its own shares. Because the aggregates are shared, the
+sessions use the batch share checks; with ``share_cache=False`` each session has a private cache
+and checks dealer by dealer, as a lone node would.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class _FaultySession(DkgSession):
                 raise ParameterError(f"unknown fault {b!r}")
             self.behaviours.add(name)
             if arg:
+                if not arg.isdigit() or int(arg) not in self._others:
+                    raise ParameterError(f"fault {b!r} names no other participant")
                 self.bad_share_to = int(arg)
         if self.bad_share_to is None and self._others:
             self.bad_share_to = self._others[0]
@@ -167,7 +171,7 @@ def simulate(
         if i not in params.participants:
             raise ParameterError("fault for a non-participant")
         fault_map[i] = [b] if isinstance(b, str) else list(b)
-    shared = PublicCache() if share_cache else None
+    shared = PublicCache(shared=True) if share_cache else None
     sessions: dict[int, DkgSession] = {}
     for i in params.ids:
         srng = deterministic_rng(base(32)) if rng is not None else None

@@ -293,6 +293,10 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
         ).digest()
         return self._cache.get(key, lambda: CommitmentEvaluator(points, self._g))
 
+    def _batch_checks(self) -> bool:
+        """Batch (one shared aggregate) or dealer-by-dealer share checks; see PublicCache."""
+        return self._cache.shared or not 0 < self.identifier < CommitmentEvaluator.SMALL_X
+
     def _pedersen_ok(self, j: int, s: int, s2: int, commitment: tuple[Any, ...]) -> bool:
         lhs = self._g.base_mul(s) + self._h.mul_secret(s2)
         return bool(lhs == horner(commitment, j, self._q))
@@ -380,29 +384,32 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
                 )
             except CryptoError:
                 accused.append(i)
-        # batch check of Eq. (4) over every dealer, one aggregated commitment (public, cacheable)
-        digest = self._digest(Kind.DEAL)
-        weights = derive_weights(self._sid, b"pedersen", digest, self._dealers)
-        key = hashlib.sha256(b"gjkr/pedersen-aggregate" + self._sid + digest).digest()
-        agg = self._cache.get(
-            key,
-            lambda: weighted_commitment(
-                [deals[i].points for i in self._dealers],
-                [weights[i] for i in self._dealers],
-                self._g,
-            ),
-        )
         ok = [i for i in self._dealers if i in self._shares]
         bad_decrypt = [i for i in self._dealers if i not in self._shares]
-        s_sum = sum(weights[i] * self._shares[i][0] for i in ok) % q
-        b_sum = sum(weights[i] * self._shares[i][1] for i in ok) % q
-        rhs = self._evaluator(b"pedersen", agg).at(me)
-        if bad_decrypt:
-            rhs = rhs - self._g.sum(
-                horner(deals[i].points, me, q) * weights[i] for i in bad_decrypt
+        batch_ok = False
+        if self._batch_checks():
+            # batch check of Eq. (4) over every dealer, one aggregated commitment (public)
+            digest = self._digest(Kind.DEAL)
+            weights = derive_weights(self._sid, b"pedersen", digest, self._dealers)
+            key = hashlib.sha256(b"gjkr/pedersen-aggregate" + self._sid + digest).digest()
+            agg = self._cache.get(
+                key,
+                lambda: weighted_commitment(
+                    [deals[i].points for i in self._dealers],
+                    [weights[i] for i in self._dealers],
+                    self._g,
+                ),
             )
-        if self._g.base_mul(s_sum) + self._h.mul_secret(b_sum) != rhs:
-            for i in ok:  # per-dealer fallback names the culprits
+            s_sum = sum(weights[i] * self._shares[i][0] for i in ok) % q
+            b_sum = sum(weights[i] * self._shares[i][1] for i in ok) % q
+            rhs = self._evaluator(b"pedersen", agg).at(me)
+            if bad_decrypt:
+                rhs = rhs - self._g.sum(
+                    horner(deals[i].points, me, q) * weights[i] for i in bad_decrypt
+                )
+            batch_ok = self._g.base_mul(s_sum) + self._h.mul_secret(b_sum) == rhs
+        if not batch_ok:
+            for i in ok:  # per-dealer checks (or the batch's fallback) name the culprits
                 if i != me and not self._pedersen_ok(me, *self._shares[i], deals[i].points):
                     accused.append(i)
                     del self._shares[i]
@@ -484,12 +491,12 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
         self.exposed = {i for i in self.qual if i not in extracts}
         for i in senders:
             self._feldman[i] = extracts[i].points
-        digest = self._digest(Kind.EXTRACT)
-        weights = derive_weights(self._sid, b"feldman", digest, senders)
-        key = hashlib.sha256(b"gjkr/feldman-aggregate" + self._sid + digest).digest()
         reveals: list[Reveal] = []
-        batch_ok = True
-        if senders:
+        batch_ok = not senders
+        if senders and self._batch_checks():
+            digest = self._digest(Kind.EXTRACT)
+            weights = derive_weights(self._sid, b"feldman", digest, senders)
+            key = hashlib.sha256(b"gjkr/feldman-aggregate" + self._sid + digest).digest()
             agg = self._cache.get(
                 key,
                 lambda: weighted_commitment(
@@ -500,8 +507,8 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
             batch_ok = self._g.base_mul(s_sum) == self._evaluator(b"feldman", agg).at(me)
         if not batch_ok:
             for i in senders:
-                if i != me and not self._feldman_ok(me, self._shares[i][0], extracts[i].points):
-                    s, s2 = self._shares[i]
+                if i != me and not self._feldman_ok(me, self._my_share(i)[0], extracts[i].points):
+                    s, s2 = self._my_share(i)
                     reveals.append(Reveal(who=i, share=s, blinding=s2))
         self._blame([r.who for r in reveals], "share does not match the Feldman commitment")
         self._enter(Kind.EXTRACT_COMPLAINT, set(self._ids), now)

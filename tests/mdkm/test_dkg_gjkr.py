@@ -143,6 +143,9 @@ def test_runner_bad_arguments() -> None:
         run_in_process(3, 2, faults={9: "silent"})
     with pytest.raises(ParameterError):
         run_in_process(3, 2, faults={1: "explode"})
+    for target in ("9", "1", "x"):  # bad_share to a non-participant, to itself, not an id
+        with pytest.raises(ParameterError):
+            run_in_process(3, 2, faults={1: f"bad_share:{target}"})
 
 
 def test_shared_cache_does_not_change_results() -> None:
@@ -150,6 +153,33 @@ def test_shared_cache_does_not_change_results() -> None:
     b = simulate(5, 3, rng=deterministic_rng(9), share_cache=False)
     assert a.public_key_package.to_bytes() == b.public_key_package.to_bytes()
     assert a.cache_hits > 0
+
+
+_CHECK_FAULTS = {2: "bad_share:5", 4: "bad_commitment", 6: "bad_extract", 7: "false_complaint"}
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [None, [2**20 + 3 * i for i in range(1, 9)]],  # small ids, and ids that always batch
+)
+def test_batch_and_per_dealer_checks_agree(ids) -> None:
+    """Shared cache -> batch checks with one aggregate; private caches -> dealer-by-dealer
+    checks (for small ids). Same QUAL, exposed dealers, blame and keys, faults included."""
+    named = ids or list(range(1, 9))
+    faults = {named[k - 1]: v for k, v in _CHECK_FAULTS.items()}
+    faults[named[1]] = f"bad_share:{named[4]}"
+    kw = {"faults": faults, "identifiers": ids}
+    a = simulate(8, 5, rng=deterministic_rng(8), share_cache=True, **kw)
+    b = simulate(8, 5, rng=deterministic_rng(8), share_cache=False, **kw)
+    assert a.public_key_package.to_bytes() == b.public_key_package.to_bytes()
+    assert (a.qual, a.disqualified, a.exposed) == (b.qual, b.disqualified, b.exposed)
+    assert a.blamed == b.blamed
+    assert a.disqualified == (named[3],) and a.exposed == (named[5],)
+    assert {named[1], named[3], named[5]} <= set(a.blamed)
+    s_a, s_b = a.sessions[named[0]], b.sessions[named[0]]
+    assert s_a._batch_checks() and s_b._batch_checks() == (ids is not None)
+    for i, kp in a.key_packages.items():
+        assert kp.signing_share == b.key_packages[i].signing_share
 
 
 def test_bls12_381_public_keys_in_g1() -> None:

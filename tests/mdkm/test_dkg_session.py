@@ -369,6 +369,16 @@ def test_aead_rfc8439_vector() -> None:
         aead_open(_RFC8439_KEY, _RFC8439_NONCE[:8], b"", sealed)
     with pytest.raises(EncodingError):
         aead_open(_RFC8439_KEY, _RFC8439_NONCE, b"", sealed[:15])
+    with pytest.raises(ParameterError):
+        aead_seal("k" * 32, _RFC8439_NONCE, b"", b"")  # type: ignore[arg-type]
+    with pytest.raises(EncodingError):  # bytes(5) would silently be five zero bytes
+        aead_seal(_RFC8439_KEY, _RFC8439_NONCE, b"", 5)  # type: ignore[arg-type]
+    with pytest.raises(EncodingError):
+        aead_open(_RFC8439_KEY, _RFC8439_NONCE, None, sealed)  # type: ignore[arg-type]
+    # bytes-like inputs are fine
+    assert aead_open(
+        bytearray(_RFC8439_KEY), _RFC8439_NONCE, memoryview(_RFC8439_AD), bytearray(sealed)
+    ) == bytes(_RFC8439_PT)
 
 
 @given(
