@@ -45,6 +45,7 @@ from .types import Committee
 __all__ = ["Node", "load_config", "main"]
 
 _FORWARD = b"\x01\x10"  # version 1, kind 0x10: a batch for the next leader (not a protocol msg)
+_FORWARD_AGAIN = b"\x01\x11"  # the same, passed on once by a leader whose turn was over
 _MEMPOOL_LIMIT = 500_000
 
 
@@ -107,17 +108,32 @@ class Node:
 
     # ------------------------------------------------------------------------------------
     def _on_message(self, sender: int, data: bytes) -> None:
-        if data[:2] == _FORWARD:
+        if data[:2] in (_FORWARD, _FORWARD_AGAIN):
             # transactions forwarded by a peer for our next proposal (shared mempool)
             try:
                 txs = decode_batch(data[2:])
             except EncodingError:
                 return
-            if len(self.replica.mempool) + len(txs) <= _MEMPOOL_LIMIT:
-                self.replica.add_transactions(txs)
+            r = self.replica
+            if data[:2] == _FORWARD and not self._proposing_soon():
+                # the sender was behind: our turn is over, so pass them once to the leader of
+                # our next view instead of keeping them for a whole leader rotation
+                nxt = r.leader_of(r.view + 1)
+                if nxt != self.id:
+                    self.transport.send(nxt, _FORWARD_AGAIN + data[2:])
+                    return
+            if len(r.mempool) + len(txs) <= _MEMPOOL_LIMIT:
+                r.add_transactions(txs)
             return
         self.replica.receive(sender, data, self.loop.time())
         self._pump()
+
+    def _proposing_soon(self) -> bool:
+        """Whether this node proposes in its current view (not done yet) or the next one."""
+        r = self.replica
+        if r.leader_of(r.view + 1) == self.id:
+            return True
+        return r.leader_of(r.view) == self.id and r.proposed_view < r.view
 
     def _place(self, txs: list[bytes]) -> None:
         """Give client transactions to the leader of the next view (or keep them).

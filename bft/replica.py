@@ -305,6 +305,11 @@ class Replica:
         """Queue transactions for this node's next proposals."""
         self.mempool.extend(txs)
 
+    @property
+    def proposed_view(self) -> int:
+        """The last view this replica proposed in (0 before its first proposal)."""
+        return self._proposed_view
+
     def committee(self, epoch: int | None = None) -> Committee:
         return self._epochs[self.epoch if epoch is None else epoch].committee
 
