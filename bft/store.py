@@ -24,7 +24,6 @@ import os
 import sqlite3
 import struct
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -260,7 +259,6 @@ class SqliteStore:
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bft-safety")
         fut = self._writer.submit(self.save_safety, state)
-        time.sleep(0)  # let the writer take the GIL and enter its system calls first
 
         def wait() -> None:
             fut.result()
