@@ -54,6 +54,8 @@ def expand_message_xmd(msg: bytes, dst: bytes, length: int, hash_name: str = "sh
     """
     msg = _as_bytes(msg, "msg")
     dst = _as_bytes(dst, "dst")
+    if not dst:
+        raise ParameterError("dst must not be empty (RFC 9380 section 3.1)")
     _check_int(length, 1, "expand_message_xmd: length")
     hf = _hash_constructor(hash_name)
     h = hf()

@@ -12,16 +12,25 @@ import os
 import tempfile
 from pathlib import Path
 
-from cryptocore.errors import StorageError
+from cryptocore.errors import ParameterError, StorageError
 
 __all__ = ["atomic_write", "read_file"]
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600) -> None:
-    """Durably replace ``path`` with ``data`` (permissions ``mode``, default owner-only)."""
+    """Durably replace ``path`` with ``data`` (permissions ``mode``, default owner-only).
+
+    StorageError for any file-system failure (missing directory, permissions, full disk...);
+    ParameterError when ``data`` is not bytes.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParameterError(f"data: expected bytes, got {type(data).__name__}")
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise StorageError(f"could not write {target.name}: {exc.strerror}") from None
     try:
         try:
             os.fchmod(fd, mode)
@@ -41,11 +50,15 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600) -
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    try:  # make the rename itself durable
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        msg = f"could not sync the directory of {target.name}: {exc.strerror}"
+        raise StorageError(msg) from None
 
 
 def read_file(path: str | os.PathLike[str]) -> bytes:

@@ -2342,3 +2342,31 @@ def test_stores_refuse_corrupted_files_with_storage_error(
         opener(p)
     with pytest.raises(StorageError):
         opener(tmp_path)
+
+
+def test_atomic_write_failures_are_storage_errors(tmp_path: Any) -> None:
+    """mkstemp in a missing directory leaked FileNotFoundError; non-bytes data leaked
+    TypeError from memoryview."""
+    from cryptocore.errors import ParameterError, StorageError
+    from cryptocore.storage import atomic_write, read_file
+
+    with pytest.raises(StorageError):
+        atomic_write(tmp_path / "missing" / "file", b"x")
+    with pytest.raises(StorageError):
+        atomic_write(tmp_path, b"x")
+    with pytest.raises(ParameterError):
+        atomic_write(tmp_path / "f", "text")  # type: ignore[arg-type]
+    atomic_write(tmp_path / "f", bytearray(b"ok"))
+    assert read_file(tmp_path / "f") == b"ok"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_expand_message_xmd_refuses_an_empty_dst() -> None:
+    """RFC 9380 section 3.1: tags MUST have nonzero length (the BLS hash-to-curve already
+    refused it; the shared expand_message_xmd did not)."""
+    from cryptocore.errors import ParameterError
+
+    with pytest.raises(ParameterError):
+        _hashing().expand_message_xmd(b"m", b"", 32)
+    with pytest.raises(ParameterError):
+        _hashing().hash_to_scalar(b"m", b"", N)
