@@ -7,7 +7,12 @@ Run one with ``python -m bft.node --config FILE``. The JSON config holds::
      "peers": [{"node_id": 1, "host": "127.0.0.1", "port": 7001, "identity": "<33-byte hex>"}],
      "epochs": [{"epoch": 0, "weights": {"0": 1, "1": 1}, "last_height": null,
                  "public_key_package": "<hex>", "key_packages": ["<hex>", ...]}],
-     "base_timeout": 1.0, "max_timeout": 10.0, "max_block_txs": 4000, "fsync": true}
+     "base_timeout": 1.0, "max_timeout": 10.0, "max_block_txs": 4000, "fsync": true,
+     "idle_wait": 0.25}
+
+``idle_wait`` (seconds, below ``base_timeout``; default 0): how long a leader with nothing to
+order and nothing left to commit holds its empty block back (it proposes at once when
+transactions arrive).
 
 The config contains secrets (identity key, key packages): keep it readable by the node only
 (the cluster runner writes it with mode 0600).
@@ -90,6 +95,7 @@ class Node:
             base_timeout=float(cfg.get("base_timeout", 1.0)),
             max_timeout=float(cfg.get("max_timeout", 10.0)),
             max_block_txs=int(cfg.get("max_block_txs", 4000)),
+            idle_wait=float(cfg.get("idle_wait", 0.0)),
         )
         peers = {
             int(p["node_id"]): Peer(
@@ -123,7 +129,8 @@ class Node:
                     self.transport.send(nxt, _FORWARD_AGAIN + data[2:])
                     return
             if len(r.mempool) + len(txs) <= _MEMPOOL_LIMIT:
-                r.add_transactions(txs)
+                r.add_transactions(txs, self.loop.time())
+                self._pump()  # a leader holding back an empty block proposes them now
             return
         self.replica.receive(sender, data, self.loop.time())
         self._pump()

@@ -188,6 +188,7 @@ class Replica:
         collector: type[ShareCollector] = ShareCollector,
         leader_fn: Callable[[Committee, int], int] = leader,
         transactions: Iterable[bytes] = (),
+        idle_wait: float = 0.0,
     ) -> None:
         if not epochs:
             raise ParameterError("at least one epoch is needed")
@@ -224,6 +225,13 @@ class Replica:
         self._timed_out_view = 0
         self._last_vote: Vote | None = None
         self.mempool: deque[bytes] = deque(transactions)
+        if not 0.0 <= idle_wait < base_timeout:
+            raise ParameterError("idle_wait must be in [0, base_timeout)")
+        self.idle_wait = idle_wait
+        self._idle_until: float | None = None
+        self._forced = False
+        self._idle_view = -1
+        self._now = now
         self._inflight: dict[bytes, tuple[int, list[bytes]]] = {}
 
         first_epoch = min(self._epochs)
@@ -261,6 +269,7 @@ class Replica:
         """Process one message from authenticated ``sender``; bad messages are dropped."""
         if self.failed is not None:
             return
+        self._now = now
         try:
             msg = decode(message)
             if not self._known_sender(sender):
@@ -282,7 +291,13 @@ class Replica:
 
     def handle_timer(self, now: float) -> None:
         """Fire the view timeout if its deadline has passed."""
-        if self.failed is not None or not self.pacemaker.expired(now):
+        if self.failed is not None:
+            return
+        self._now = now
+        if self._idle_until is not None and now >= self._idle_until:
+            self._propose_now(now)
+            self._idle_until = None
+        if not self.pacemaker.expired(now):
             return
         try:
             self.pacemaker.on_timeout()
@@ -291,7 +306,12 @@ class Replica:
             self._fail(exc)
 
     def next_deadline(self) -> float | None:
-        return None if self.failed is not None else self.pacemaker.deadline
+        if self.failed is not None:
+            return None
+        dl = self.pacemaker.deadline
+        if self._idle_until is not None and (dl is None or self._idle_until < dl):
+            return self._idle_until
+        return dl
 
     def outbox(self) -> list[tuple[int | None, bytes]]:
         out, self._out = self._out, []
@@ -301,9 +321,14 @@ class Replica:
         out, self._events = self._events, []
         return out
 
-    def add_transactions(self, txs: Iterable[bytes]) -> None:
-        """Queue transactions for this node's next proposals."""
+    def add_transactions(self, txs: Iterable[bytes], now: float | None = None) -> None:
+        """Queue transactions for this node's next proposals.
+
+        A leader that was holding back an empty proposal (``idle_wait``) proposes them at once.
+        """
         self.mempool.extend(txs)
+        if self._idle_until is not None and self.mempool and self.failed is None:
+            self._propose_now(self._now if now is None else now)
 
     @property
     def proposed_view(self) -> int:
@@ -455,9 +480,19 @@ class Replica:
     # --------------------------------------------------------------------------------------
     # proposals
 
+    def _propose_now(self, now: float) -> None:
+        """Propose without holding back an empty block (idle wait over or transactions in)."""
+        self._forced = True
+        try:
+            self._maybe_propose(now)
+        finally:
+            self._forced = False
+
     def _maybe_propose(self, now: float) -> None:
         cfg = self._epochs[self.epoch]
         v = self.view
+        if self._idle_view != v:
+            self._idle_until = None
         if self._leader(cfg.committee, v) != self.id or v <= self._proposed_view:
             return
         if v <= self.last_voted_view:
@@ -472,8 +507,23 @@ class Replica:
             return
         if parent.epoch != self.epoch and not self._epoch_finalised_by(parent):
             return
-        self._proposed_view = v
         end = cfg.committee.last_height
+        if (
+            self.idle_wait > 0
+            and not self._forced
+            and tc is None
+            and not self.mempool
+            and end is None
+            and self._chain_is_idle(parent)
+        ):
+            # nothing to order and nothing left to commit: hold the empty block back for up to
+            # idle_wait (less than a view timeout) and propose as soon as transactions arrive
+            # (as Aptos' proposal generator waits for payload); saves the CPU of empty views
+            if self._idle_until is None:
+                self._idle_until, self._idle_view = now + self.idle_wait, v
+            return
+        self._idle_until = None
+        self._proposed_view = v
         txs: list[bytes] = []
         if end is None or parent.height + 1 <= end:
             size = 0
@@ -500,6 +550,22 @@ class Replica:
         # the leader's own copy goes through the outbox too, so the driver sends the proposal
         # before the leader spends time signing and persisting its own vote
         self._out.append((self.id, data))
+
+    def _chain_is_idle(self, tip: Block) -> bool:
+        """Whether ``tip`` and its two parents carry no transactions.
+
+        The QC of the block proposed on ``tip`` commits tip's grandparent; while any of the
+        three carries transactions, the leader must propose at once so that every replica
+        learns the commit.
+        """
+        cur: Block | None = tip
+        for _ in range(3):
+            if cur is None or cur.height == 0:
+                return True
+            if cur.payload and count_batch(cur.payload) > 0:
+                return False
+            cur = self.get_block(cur.parent)
+        return True
 
     def _epoch_finalised_by(self, parent: Block) -> bool:
         """Whether ``parent`` (from an earlier epoch) is where the current epoch may start."""

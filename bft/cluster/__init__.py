@@ -109,6 +109,7 @@ def make_configs(
     max_block_txs: int = 4000,
     use_dkg: bool = True,
     rng: Rng | None = None,
+    idle_wait_factor: float = 0.25,
 ) -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
     """Write one config per node (mode 0600); returns (paths, client endpoints)."""
     w = list(weights) if weights else [1] * n
@@ -148,6 +149,7 @@ def make_configs(
             "max_timeout": max(10.0, 8 * base_timeout),
             "max_block_txs": max_block_txs,
             "fsync": fsync,
+            "idle_wait": idle_wait_factor * base_timeout,
         }
         path = os.path.join(data_dir, f"node{i}.json")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

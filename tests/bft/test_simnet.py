@@ -164,3 +164,63 @@ def test_stranger_message_rejected() -> None:
     r1.receive(77, v.to_bytes(), net.now)
     dropped = [e for e in r1.events() if isinstance(e, MessageDropped)]
     assert dropped and isinstance(dropped[0].error, UnknownSender)
+
+
+def _idle_net(idle_wait: float, seed: int = 5) -> tuple[SimNet, list[tuple[float, int]], dict]:
+    from bft.replica import Committed, Proposed, ViewChanged
+
+    net = SimNet(seed=seed)
+    f = factory([committee(4)], txs=0, idle_wait=idle_wait)
+    for i in range(4):
+        net.add(f"n{i}", i, f)
+    proposals: list[tuple[float, int]] = []
+    seen: dict[str, object] = {"timeouts": 0, "commits": {}}
+    orig = net._observe
+
+    def observe(inst: object, ev: object) -> None:
+        if isinstance(ev, Proposed):
+            proposals.append((net.now, ev.block.view))
+        if isinstance(ev, ViewChanged) and ev.reason == "timeout":
+            seen["timeouts"] += 1  # type: ignore[operator]
+        if isinstance(ev, Committed) and b"late-tx" in ev.block.payload:
+            seen["commits"][inst.name] = net.now  # type: ignore[attr-defined, index]
+        orig(inst, ev)  # type: ignore[arg-type]
+
+    net._observe = observe  # type: ignore[method-assign]
+    return net, proposals, seen
+
+
+def test_idle_leader_holds_back_empty_blocks_and_proposes_on_arrival() -> None:
+    busy, busy_props, _ = _idle_net(0.0)
+    busy.run(2.0)
+    net, props, seen = _idle_net(0.2)
+    net.run(2.0)
+    # an empty chain without the wait runs a view every few network delays; with it, about
+    # one view per idle_wait, and no view times out
+    assert len(busy_props) > 100
+    assert len(props) <= 2.0 / 0.2 + 4
+    assert seen["timeouts"] == 0
+
+    def add() -> None:
+        waiting = [i for i in net.instances.values() if i.replica._idle_until is not None]  # type: ignore[union-attr]
+        assert len(waiting) == 1
+        waiting[0].replica.add_transactions([b"late-tx"], net.now)  # type: ignore[union-attr]
+
+    net.at(2.05, add)
+    net.run(3.0)
+    commits = seen["commits"]
+    assert sorted(commits) == ["n0", "n1", "n2", "n3"]  # type: ignore[call-overload]
+    # proposed at once, then three views of network delays (<= 10 ms each way) to commit:
+    # well under one idle_wait
+    assert max(commits.values()) - 2.05 < 0.15  # type: ignore[attr-defined]
+    assert net.check_safety() == []
+    assert seen["timeouts"] == 0
+
+
+def test_idle_wait_must_be_below_the_view_timeout() -> None:
+    from cryptocore.errors import ParameterError
+
+    with pytest.raises(ParameterError):
+        factory([committee(4)], idle_wait=0.5)(0, MemoryStore(), 0.0)
+    with pytest.raises(ParameterError):
+        factory([committee(4)], idle_wait=-0.1)(0, MemoryStore(), 0.0)
