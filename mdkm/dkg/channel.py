@@ -220,10 +220,11 @@ class PairwiseChannel:
             raise ParameterError("round number must fit one byte")
         if (recipient, round_no) in self._sealed:
             raise MisuseError("already sealed a message to this recipient in this round")
-        self._sealed.add((recipient, round_no))
-        return aead_seal(
+        sealed = aead_seal(
             key, round_no.to_bytes(12, "big"), self._ad(self._me, recipient, round_no), plaintext
         )
+        self._sealed.add((recipient, round_no))
+        return sealed
 
     def open(self, sender: int, round_no: int, ciphertext: bytes) -> bytes:
         """Decrypt a payload ``sender`` sealed for this participant; DecryptionError if forged."""

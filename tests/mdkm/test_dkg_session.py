@@ -341,6 +341,9 @@ def test_channel_keys_nonce_reuse_and_rounds() -> None:
             cb.open(1, bad_round, ct)
     with pytest.raises(ParameterError):
         ca.seal(3, 1, b"z")  # not a peer
+    with pytest.raises(EncodingError):  # a refused plaintext does not use up the nonce
+        ca.seal(2, 3, 7)  # type: ignore[arg-type]
+    assert cb.open(1, 3, ca.seal(2, 3, b"z")) == b"z"
 
 
 # RFC 8439 section 2.8.2 (AEAD_CHACHA20_POLY1305 test vector)
