@@ -6,11 +6,14 @@ Run: ``.venv/bin/python -m benches.bench_bft`` (about two minutes). Prints three
 1. simulator, steady state: protocol messages per committed block for n = 4 .. 16 against the
    target 2(n-1) (ratio = measured / target), and the size of a QC made with real threshold BLS
    (constant in n: 96-byte signature + view + block hash);
-2. real cluster (node processes on 127.0.0.1, threshold BLS, SQLite with FULL safety writes,
-   100-byte transactions): committed tx/s and client latency for n = 4 and n = 16; the ratio is
-   to the n = 4 run;
+2. real cluster (node processes on 127.0.0.1, threshold BLS, safety record fdatasync'ed before
+   every vote, 100-byte transactions, closed-loop clients): committed tx/s and client latency
+   for n = 4 (saturated, moderate and light load) and n = 16; the ratio is to the first run;
 3. leader kill at n = 4 (time to the next commit, in base timeouts) and the cost of fsync
-   (throughput without the FULL safety write; ratio = with / without).
+   (throughput without the safety record's fdatasync; ratio = with / without);
+4. the pieces of a view's critical path in one process (hash to G2, share, QC check, safety
+   write), with the pre-hashed statement against hashing it each time and the fdatasync'ed
+   safety record against the former SQLite ``synchronous=FULL`` write.
 
 ``BENCH_BFT_QUICK=1`` shortens the cluster runs.
 """
@@ -19,17 +22,19 @@ from __future__ import annotations
 
 import os
 import platform
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 from bft.cluster import run_cluster
 from bft.crypto import ThresholdBLS, weighted_keygen
 from bft.replica import Replica
-from bft.store import MemoryStore
+from bft.store import MemoryStore, SafetyState, SqliteStore
 from bft.testing.simnet import SimNet, double_epochs
-from bft.types import Committee, QuorumCert, vote_message
+from bft.types import GENESIS_QC, Committee, QuorumCert, vote_message
 from cryptocore.rng import deterministic_rng
 
 QUICK = os.environ.get("BENCH_BFT_QUICK") == "1"
@@ -87,9 +92,10 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|")
     base = None
     runs = (
-        ("saturated", 4, 2, 1000),
-        ("saturated", 16, 1, 400),
+        ("saturated (2 x 1000 tx in flight per node)", 4, 2, 1000),
+        ("moderate (50 tx in flight per node)", 4, 1, 50),
         ("light (1 tx in flight per node)", 4, 1, 1),
+        ("saturated (400 tx in flight per node)", 16, 1, 400),
     )
     for label, n, clients, batch in runs:
         r = _cluster(n, clients_per_node=clients, batch=batch)
@@ -112,15 +118,83 @@ def main() -> int:
     )
     # fsync on/off alternated (the machine is shared: interleaving evens out the noise)
     on, off = [], []
-    for _ in range(2):
+    for _ in range(3):
         on.append(_cluster(4, seconds=SECS / 2)["tx_per_s"])
         off.append(_cluster(4, seconds=SECS / 2, fsync=False)["tx_per_s"])
     a, b = statistics.mean(on), statistics.mean(off)
     print(
-        f"| tx/s with FULL safety writes vs without (mean of 2 alternated runs) | {a:.0f} | "
+        f"| tx/s with the safety fdatasync vs without (mean of 3 alternated runs) | {a:.0f} | "
         f"{b:.0f} | {a / max(b, 1e-9):.2f} |"
     )
+    print(f"\nruns with / without: {[round(x) for x in on]} / {[round(x) for x in off]}")
+    critical_path()
     return 0
+
+
+def _ms(f: Callable[[int], object], reps: int = 20, rounds: int = 5) -> float:
+    """Median over ``rounds`` of the mean time of ``reps`` calls (the box is shared)."""
+    out = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for i in range(reps):
+            f(i)
+        out.append((time.perf_counter() - t) / reps * 1e3)
+    return statistics.median(out)
+
+
+def critical_path() -> None:
+    """Per-view pieces in one process: before (hash every time, SQLite FULL) and after."""
+    from mdkm.bls import scheme
+    from mdkm.bls import threshold as thr
+
+    com = Committee(epoch=0, weights={i: 1 for i in range(4)})
+    pkp, kps = weighted_keygen(com, use_dkg=False, rng=deterministic_rng(4))
+    gpk = pkp.group_public_key.to_bytes()
+    kp = kps[0][0]
+    msgs = [vote_message(0, v, b"\x02" * 32) for v in range(100)]
+    sigs = [thr.threshold_sign_in_process([k[0] for k in kps.values()], m) for m in msgs[:40]]
+    qs = [scheme.hash_message(m) for m in msgs]
+    # a replica per view: sign its share on statement v, later check QC(v) on the same statement
+    before = _ms(lambda i: (thr.sign_share(kp, msgs[i]), scheme.verify(gpk, msgs[i], sigs[i])))
+    after = _ms(
+        lambda i: (
+            thr.sign_share_hashed(kp, q := scheme.hash_message(msgs[i])),
+            scheme.verify_hashed(gpk, q, sigs[i]),
+        )
+    )
+    h2c = _ms(lambda i: scheme.hash_message(msgs[50 + i]))
+    d = tempfile.mkdtemp(prefix="bench-bft-store-")
+    st = SafetyState(epoch=0, view=1, last_voted_view=1, locked_qc=GENESIS_QC, high_qc=GENESIS_QC)
+    store = SqliteStore(os.path.join(d, "s.db"))
+    rec = _ms(lambda i: store.save_safety(st))
+    db = sqlite3.connect(os.path.join(d, "old.db"), isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+    old = _ms(
+        lambda i: db.execute("INSERT OR REPLACE INTO meta VALUES ('safety', ?)", (st.to_bytes(),))
+    )
+    # the vote path: safety write then share (sequential) against both at once (overlapped)
+    seq = _ms(lambda i: (store.save_safety(st), thr.sign_share_hashed(kp, qs[i])))
+    ovl = _ms(lambda i: (w := store.begin_save_safety(st), thr.sign_share_hashed(kp, qs[i]), w()))
+    store.close()
+    db.close()
+    print("\n## Critical-path pieces (one process, ms)\n")
+    print("| piece | after | before | ratio |")
+    print("|---|---|---|---|")
+    print(f"| hash a statement to G2 (RFC 9380) | {h2c:.2f} | - | - |")
+    print(
+        f"| share on statement v + check of QC(v) (pre-hashed vs hashing twice) | {after:.2f} | "
+        f"{before:.2f} | {after / before:.2f} |"
+    )
+    print(
+        f"| durable safety write (record + fdatasync vs SQLite FULL) | {rec:.2f} | {old:.2f} | "
+        f"{rec / old:.2f} |"
+    )
+    print(
+        f"| vote path: safety write and share (overlapped vs one after the other) | {ovl:.2f} "
+        f"| {seq:.2f} | {ovl / seq:.2f} |"
+    )
 
 
 def _cluster(n: int, *, seconds: float | None = None, **kw: object) -> dict[str, object]:
