@@ -177,6 +177,16 @@ class PublicCache:
         value: T = hit
         return value
 
+    def known(self, raw: bytes) -> Any | None:
+        """The decoding of ``raw`` remembered by :meth:`remember`, or None."""
+        return self._decoded.get(raw)
+
+    def remember(self, raw: bytes, decoded: Any) -> None:
+        """Memoise the decoding of a message some session accepted (or buffered) — only those,
+        so that messages a session rejects (another session id, replays, equivocations, late)
+        never accumulate: the memo stays bounded by the messages the protocol lets in."""
+        self._decoded[raw] = decoded
+
     def digest(self, raw: bytes) -> bytes:
         """SHA-256 of a public message, memoised by its bytes."""
         d = self._digests.get(raw)

@@ -154,7 +154,10 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
             )
         try:
             message = as_bytes(message, "dkg message")
-            msg = self._cache.decoded(message, decode_message)
+            msg = self._cache.known(message)
+            fresh = msg is None
+            if msg is None:
+                msg = decode_message(message)
         except EncodingError:
             raise MisbehaviourError("malformed message", culprits=(sender,)) from None
         if msg.session_id != self._sid:
@@ -173,9 +176,13 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
             raise MisbehaviourError(f"late {kind.name} message", culprits=(sender,))
         if self.phase is None or kind > self.phase:
             self._pending[kind][sender] = (msg, message)
+            if fresh:  # only messages a session lets in are memoised (bounded)
+                self._cache.remember(message, msg)
             return
         if sender not in self._expected:
             raise MisbehaviourError(f"unexpected {kind.name} message", culprits=(sender,))
+        if fresh:
+            self._cache.remember(message, msg)
         self._accept(msg, message)
         self._run_guarded(lambda: self._advance(now), now)
 

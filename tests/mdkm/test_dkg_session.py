@@ -27,6 +27,7 @@ from mdkm.dkg import (
     SessionState,
 )
 from mdkm.dkg.channel import PairwiseChannel, aead_open, aead_seal, hkdf_sha256
+from mdkm.dkg.gjkr import PublicCache
 from mdkm.dkg.messages import Reveal, decode_message
 from mdkm.vss import reconstruct
 
@@ -278,6 +279,40 @@ def test_parameters_validation_and_session_id_binding() -> None:
     ):
         ids.add(dataclasses.replace(base, **change).session_id)
     assert len(ids) == 5
+
+
+def test_rejected_messages_are_not_memoised() -> None:
+    """The decode memo of PublicCache only keeps messages a session let in: another session
+    id, a replay, an equivocation or a late message leave it unchanged (no unbounded growth)."""
+    params, keys, sessions = _setup()
+    outs = _start(sessions)
+    s1 = sessions[1]
+    cache = s1._cache
+    msg2 = decode_message(_deal(outs, 2))
+    base = len(cache._decoded)
+    for k in range(40):  # another session: always rejected
+        forged = dataclasses.replace(msg2, session_id=(k + 1).to_bytes(32, "big")).to_bytes()
+        with pytest.raises(MisbehaviourError):
+            s1.receive(2, forged, 0.1)
+    assert len(cache._decoded) == base
+    s1.receive(2, _deal(outs, 2), 0.1)  # accepted: memoised, so a replay decodes nothing
+    assert len(cache._decoded) == base + 1
+    with pytest.raises(MisbehaviourError, match="replayed"):
+        s1.receive(2, _deal(outs, 2), 0.1)
+    for k in range(20):  # equivocations: other well-formed DEALs from the same sender
+        other = dataclasses.replace(msg2, ciphertexts=(bytes([k]) * 80,) * 2).to_bytes()
+        with pytest.raises(MisbehaviourError, match="equivocation"):
+            s1.receive(2, other, 0.1)
+    assert len(cache._decoded) == base + 1
+    # a shared cache serves the decoding to the next session (same object, no second decode)
+    shared = PublicCache(shared=True)
+    a = DkgSession(params, 1, keys[1], rng=deterministic_rng(5), cache=shared)
+    b = DkgSession(params, 3, keys[3], rng=deterministic_rng(6), cache=shared)
+    a.start(0.0)
+    b.start(0.0)
+    a.receive(2, _deal(outs, 2), 0.1)
+    b.receive(2, _deal(outs, 2), 0.1)
+    assert a._accepted[Kind.DEAL][2] is b._accepted[Kind.DEAL][2]
 
 
 def test_channel_seal_open_and_tamper() -> None:
