@@ -231,6 +231,7 @@ class Replica:
         self._idle_until: float | None = None
         self._forced = False
         self._idle_view = -1
+        self._tx_counts: dict[bytes, int] = {}  # checked blocks: transactions in the payload
         self._now = now
         self._inflight: dict[bytes, tuple[int, list[bytes]]] = {}
 
@@ -562,7 +563,7 @@ class Replica:
         for _ in range(3):
             if cur is None or cur.height == 0:
                 return True
-            if cur.payload and count_batch(cur.payload) > 0:
+            if cur.payload:  # a non-empty payload holds at least one transaction
                 return False
             cur = self.get_block(cur.parent)
         return True
@@ -636,7 +637,7 @@ class Replica:
         if end is not None and b.height > end and b.payload:
             raise MisbehaviourError("payload after the epoch's last block", culprits=[b.proposer])
         try:
-            count_batch(b.payload)
+            self._tx_counts[b.hash] = count_batch(b.payload)
         except EncodingError:
             raise MisbehaviourError("malformed batch", culprits=[b.proposer]) from None
 
@@ -760,7 +761,9 @@ class Replica:
         pos = self.committed_txs
         chain.reverse()
         for b in chain:
-            n = count_batch(b.payload)
+            n = self._tx_counts.pop(b.hash, None)
+            if n is None:
+                n = count_batch(b.payload)
             records.append(
                 CommitRecord(height=b.height, block_hash=b.hash, tx_start=pos, tx_count=n)
             )
@@ -801,6 +804,7 @@ class Replica:
         if floor <= 0 or len(self._blocks) < 4 * _KEEP_BLOCKS:
             return
         self._blocks = {h: b for h, b in self._blocks.items() if b.height >= floor or b.height == 0}
+        self._tx_counts = {h: n for h, n in self._tx_counts.items() if h in self._blocks}
 
     # --------------------------------------------------------------------------------------
     # votes and timeouts
