@@ -29,12 +29,10 @@ shares that key received. The session id changes per DKG, so keys never repeat a
 from __future__ import annotations
 
 import hmac
-import struct
 from dataclasses import dataclass
 from typing import Final
 
-from Crypto.Cipher import ChaCha20
-from Crypto.Hash.Poly1305 import Poly1305_MAC
+from Crypto.Cipher import ChaCha20_Poly1305
 
 from cryptocore.encoding import as_bytes, decode_scalar
 from cryptocore.errors import DecryptionError, EncodingError, MisuseError, ParameterError
@@ -52,7 +50,6 @@ __all__ = [
 
 _KEY_DST: Final = b"LITHO-CRYPTO-V01-DKG-SHARE-KEY"
 CIPHERTEXT_OVERHEAD: Final = 16  # Poly1305 tag
-_BLOCK0: Final = bytes(64)  # ChaCha20 block 0 is the Poly1305 key stream (RFC 8439, 2.6)
 
 
 def hkdf_sha256(ikm: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
@@ -72,13 +69,6 @@ def _hkdf_expand(prk: bytes, info: bytes, length: int) -> bytes:
     return out[:length]
 
 
-def _mac_data(ad: bytes, ct: bytes) -> bytes:
-    """RFC 8439 section 2.8: AD || pad16 || C || pad16 || le64(len AD) || le64(len C)."""
-    return (
-        ad + bytes(-len(ad) % 16) + ct + bytes(-len(ct) % 16) + struct.pack("<QQ", len(ad), len(ct))
-    )
-
-
 def _check_key_nonce(key: bytes, nonce: bytes) -> None:
     if not isinstance(key, bytes | bytearray) or not isinstance(nonce, bytes | bytearray):
         raise ParameterError("ChaCha20-Poly1305 key and nonce must be bytes")
@@ -89,21 +79,22 @@ def _check_key_nonce(key: bytes, nonce: bytes) -> None:
 def aead_seal(key: bytes, nonce: bytes, ad: bytes, plaintext: bytes) -> bytes:
     """ChaCha20-Poly1305 (RFC 8439 section 2.8) encryption: ``ciphertext || tag``.
 
-    Never seal two messages under the same (key, nonce).
+    pycryptodome's AEAD. Never seal two messages under the same (key, nonce).
     """
     _check_key_nonce(key, nonce)
     ad = as_bytes(ad, "associated data")
     plaintext = as_bytes(plaintext, "plaintext")
-    # block 0 -> one-time Poly1305 key (r || s, r clamped by Poly1305_MAC); blocks 1.. encrypt
-    stream = ChaCha20.new(key=key, nonce=nonce).encrypt(_BLOCK0 + plaintext)
-    ct = stream[64:]
-    return ct + Poly1305_MAC(stream[:16], stream[16:32], _mac_data(ad, ct)).digest()
+    cipher = ChaCha20_Poly1305.new(key=bytes(key), nonce=bytes(nonce))
+    cipher.update(ad)
+    ct, tag = cipher.encrypt_and_digest(plaintext)
+    return ct + tag
 
 
 def aead_open(key: bytes, nonce: bytes, ad: bytes, sealed: bytes) -> bytes:
     """ChaCha20-Poly1305 (RFC 8439 section 2.8) decryption; DecryptionError if forged.
 
-    The plaintext is released only after the tag compared equal (in constant time).
+    The plaintext is released only after the tag verified (pycryptodome compares in constant
+    time).
     """
     _check_key_nonce(key, nonce)
     ad = as_bytes(ad, "associated data")
@@ -111,11 +102,12 @@ def aead_open(key: bytes, nonce: bytes, ad: bytes, sealed: bytes) -> bytes:
     if len(sealed) < CIPHERTEXT_OVERHEAD:
         raise EncodingError("ciphertext too short")
     ct, tag = sealed[:-CIPHERTEXT_OVERHEAD], sealed[-CIPHERTEXT_OVERHEAD:]
-    stream = ChaCha20.new(key=key, nonce=nonce).encrypt(_BLOCK0 + ct)
-    expected = Poly1305_MAC(stream[:16], stream[16:32], _mac_data(ad, ct)).digest()
-    if not hmac.compare_digest(expected, tag):
-        raise DecryptionError("share ciphertext does not authenticate")
-    return stream[64:]
+    cipher = ChaCha20_Poly1305.new(key=bytes(key), nonce=bytes(nonce))
+    cipher.update(ad)
+    try:
+        return cipher.decrypt_and_verify(ct, tag)
+    except ValueError:
+        raise DecryptionError("share ciphertext does not authenticate") from None
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
