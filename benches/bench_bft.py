@@ -87,7 +87,7 @@ def main() -> int:
         target = 2 * (n - 1)
         print(f"| {n} | {per:.2f} | {target} | {per / target:.3f} | {other} | {qc_bytes(n)} |")
 
-    print("\n## Real cluster (127.0.0.1, threshold BLS, SQLite FULL safety writes, 100-byte tx)\n")
+    print("\n## Real cluster (127.0.0.1, threshold BLS, fdatasync'ed safety record, 100-byte tx)\n")
     print("| run | nodes | committed tx/s | p50 ms | p99 ms | view changes | agree | ratio |")
     print("|---|---|---|---|---|---|---|---|")
     base = None

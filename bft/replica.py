@@ -16,8 +16,8 @@ Protocol (Yin et al., PODC 2019, Algorithms 3 and 4; pacemaker of section 4.4):
   signature (the QC) and proposes in ``v + 1``: 2(n-1) messages per block in the steady state.
 * on a timeout a replica signs ``(epoch, v)`` and sends the share with its highest QC to
   ``leader(v + 1)`` only; a quorum combines into a TC: the view change stays linear.
-* the safety state is persisted (``synchronous=FULL`` for SQLite) before any vote or timeout
-  share leaves the replica.
+* the safety state is durable (one fdatasync'ed record, :mod:`bft.store`) before any vote or
+  timeout share leaves the replica.
 * epochs: the epoch's last block (``Committee.last_height``) is followed by empty blocks only;
   once it is committed the replica switches to the next committee and key and starts the first
   view of the new epoch with a timeout certificate.

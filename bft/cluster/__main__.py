@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients-per-node", type=int, default=2)
     ap.add_argument("--batch", type=int, default=250)
     ap.add_argument("--timeout", type=float, default=1.0, help="base view timeout (s)")
-    ap.add_argument("--no-fsync", action="store_true", help="turn the FULL safety write off")
+    ap.add_argument(
+        "--no-fsync", action="store_true", help="turn the safety record's fdatasync off"
+    )
     ap.add_argument("--dealer", action="store_true", help="trusted dealer instead of the DKG")
     args = ap.parse_args(argv)
     res = run_cluster(
