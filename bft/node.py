@@ -151,8 +151,9 @@ class Node:
         """
         r = self.replica
         target = r.leader_of(r.view + 1)
-        if target == self.id or not self.forward:
-            r.add_transactions(txs)
+        if target == self.id or not self.forward or self._proposing_soon():
+            # (a leader holding back an empty block proposes them at once)
+            r.add_transactions(txs, self.loop.time())
             return
         self.transport.send(target, _FORWARD + encode_batch(txs))
         self.loop.call_later(4 * r.pacemaker.base, self._fallback, txs)
