@@ -29,7 +29,6 @@ None of this is constant time: never pass secret scalars (use ``Point.mul_secret
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any, Final
 
 import numpy as np
@@ -60,12 +59,19 @@ def _combine_into(out: Any, ptrs: Any, count: int) -> bool:
     return bool(lib.secp256k1_ec_pubkey_combine(_CTX, out, ptrs, count))
 
 
-def _normalise(scalars: Sequence[int], points: Sequence[Point]) -> tuple[list[int], list[bytes]]:
+def _normalise(
+    scalars: Sequence[int], points: Sequence[Point]
+) -> tuple[list[int], list[bytes], list[tuple[Point, bool]]]:
     """Validate and merge the terms: identity points and zero scalars drop out, equal points
-    (and opposite points, via the even-y representative) are merged by adding scalars."""
+    (and opposite points, via the even-y representative) are merged by adding scalars.
+
+    Returns the scalars, the even-y encodings and, for each, a source Point whose cached
+    libsecp256k1 struct gives the term's point (negated when the flag is set).
+    """
     if len(scalars) != len(points):
         raise ParameterError("msm: scalars and points differ in length")
     merged: dict[bytes, int] = {}
+    sources: dict[bytes, tuple[Point, bool]] = {}
     for k, p in zip(scalars, points, strict=True):
         if not isinstance(k, int) or isinstance(k, bool):
             raise ParameterError("msm: scalars must be ints")
@@ -75,36 +81,29 @@ def _normalise(scalars: Sequence[int], points: Sequence[Point]) -> tuple[list[in
             continue
         enc = p.to_bytes()
         k %= N
-        if enc[0] == 3:  # -P has the same x; fold it into P's term with the scalar negated
+        odd = enc[0] == 3
+        if odd:  # -P has the same x; fold it into P's term with the scalar negated
             enc = b"\x02" + enc[1:]
             k = N - k
         merged[enc] = (merged.get(enc, 0) + k) % N
+        sources.setdefault(enc, (p, odd))
     ks: list[int] = []
     encs: list[bytes] = []
+    srcs: list[tuple[Point, bool]] = []
     for enc, k in merged.items():
         if k:
             ks.append(k)
             encs.append(enc)
-    return ks, encs
+            srcs.append(sources[enc])
+    return ks, encs, srcs
 
 
-@lru_cache(maxsize=8192)
-def _parsed(enc: bytes) -> bytes:
-    """The 64-byte ``secp256k1_pubkey`` struct of a compressed point, cached.
-
-    Parsing a compressed point costs a field square root (~4.4 µs, 15% of a multiplication);
-    verifiers see the same ring members and commitments again and again. The struct's content
-    is opaque and only ever copied back into structs of the same process and library.
-    """
-    pk = ffi.new("secp256k1_pubkey *")
-    if not lib.secp256k1_ec_pubkey_parse(_CTX, pk, enc, 33):  # pragma: no cover
-        raise ParameterError("msm: invalid point")  # Points are validated on creation
-    return bytes(ffi.buffer(pk, _STRUCT))
-
-
-def _parse_all(encs: Sequence[bytes], arr: Any) -> None:
-    for i, e in enumerate(encs):
-        ffi.memmove(arr + i, _parsed(e), _STRUCT)
+def _load_all(srcs: Sequence[tuple[Point, bool]], arr: Any) -> None:
+    """Copy each term's cached struct (Points decompress once in their life) into ``arr``."""
+    for i, (p, negate) in enumerate(srcs):
+        ffi.memmove(arr + i, p._struct(), _STRUCT)
+        if negate:
+            lib.secp256k1_ec_pubkey_negate(_CTX, arr + i)
 
 
 def _signed_digits(scalars: Sequence[int], c: int, windows: int) -> _NpArray:
@@ -239,7 +238,9 @@ def mul_add_g(a: int, b: int, point: Point) -> Point:
     return Point(_serialize(out))
 
 
-def _msm_direct(ks: Sequence[int], encs: Sequence[bytes]) -> Point:
+def _msm_direct(
+    ks: Sequence[int], encs: Sequence[bytes], srcs: Sequence[tuple[Point, bool]]
+) -> Point:
     """One multiplication per term on raw structs, then one combine.
 
     A term on G is folded with another term into one two-scalar multiplication
@@ -248,7 +249,7 @@ def _msm_direct(ks: Sequence[int], encs: Sequence[bytes]) -> Point:
     """
     n = len(ks)
     arr = ffi.new(f"secp256k1_pubkey[{n}]")
-    _parse_all(encs, arr)
+    _load_all(srcs, arr)
     todo = list(range(n))  # terms still to multiply
     summed = list(range(n))  # structs in the final sum
     if n >= 2 and _G_ENC in encs:
@@ -289,12 +290,17 @@ def _window_size(n: int) -> int:
     return best
 
 
-def _msm_pippenger(ks: Sequence[int], encs: Sequence[bytes], c: int | None = None) -> Point:
+def _msm_pippenger(
+    ks: Sequence[int],
+    encs: Sequence[bytes],
+    srcs: Sequence[tuple[Point, bool]],
+    c: int | None = None,
+) -> Point:
     n = len(ks)
     c = c or _window_size(n)
     windows = _windows_for(c)
     arr = ffi.new(f"secp256k1_pubkey[{2 * n}]")  # P_i then -P_i
-    _parse_all(encs, arr)
+    _load_all(srcs, arr)
     ffi.memmove(arr + n, arr, n * _STRUCT)
     for i in range(n, 2 * n):
         lib.secp256k1_ec_pubkey_negate(_CTX, arr + i)
@@ -321,12 +327,12 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     result may be the identity. Raises ParameterError when the lengths differ or an element
     has the wrong type.
     """
-    ks, encs = _normalise(scalars, points)
+    ks, encs, srcs = _normalise(scalars, points)
     if not ks:
         return Point.identity()
     if len(ks) < _PIPPENGER_MIN:
-        return _msm_direct(ks, encs)
-    return _msm_pippenger(ks, encs)
+        return _msm_direct(ks, encs, srcs)
+    return _msm_pippenger(ks, encs, srcs)
 
 
 class FixedBaseTable:

@@ -50,8 +50,8 @@ def test_pippenger_and_fixed_base_every_window(window: int, ts: list[tuple[int, 
     ks = [k for k, _ in ts]
     ps = [p for _, p in ts]
     expected = naive(ks, ps)
-    nk, encs = mod._normalise(ks, ps)
-    got = mod._msm_pippenger(nk, encs, window) if nk else Point.identity()
+    nk, encs, srcs = mod._normalise(ks, ps)
+    got = mod._msm_pippenger(nk, encs, srcs, window) if nk else Point.identity()
     assert got == expected
     assert FixedBaseTable(ps, teeth=window).msm(ks) == expected
 
@@ -140,8 +140,8 @@ def test_buckets_summing_to_identity(window: int) -> None:
     for ks in ([1, 1, 1], [5, 5, 5], [N - 3, N - 3, N - 3], [7, 7, 7 + 2**200]):
         ps = [a, b, c]
         expected = naive(ks, ps)
-        nk, encs = mod._normalise(ks, ps)
-        assert mod._msm_pippenger(nk, encs, window) == expected
+        nk, encs, srcs = mod._normalise(ks, ps)
+        assert mod._msm_pippenger(nk, encs, srcs, window) == expected
         assert FixedBaseTable(ps, teeth=window).msm(ks) == expected
         assert msm(ks, ps) == expected
 
