@@ -26,13 +26,10 @@ import sys
 import time
 from collections.abc import Callable
 
-from Crypto.Cipher import ChaCha20_Poly1305
-
 from cryptocore.group import get_group
 from cryptocore.rng import deterministic_rng, random_scalar
 from cryptocore.secp256k1 import FixedBaseTable, Point, msm
 from mdkm.dkg import simulate
-from mdkm.dkg.channel import aead_open, aead_seal
 from mdkm.dkg.gjkr import (
     CommitmentEvaluator,
     _evaluate_python,
@@ -179,19 +176,6 @@ def share_evaluation(sizes: list[int]) -> list[str]:
     return rows
 
 
-def _seal_open_class(key: bytes, nonce: bytes, ad: bytes, pt: bytes) -> bytes:
-    c = ChaCha20_Poly1305.new(key=key, nonce=nonce)
-    c.update(ad)
-    ct, tag = c.encrypt_and_digest(pt)
-    d = ChaCha20_Poly1305.new(key=key, nonce=nonce)
-    d.update(ad)
-    return bytes(d.decrypt_and_verify(ct, tag))
-
-
-def _seal_open_composed(key: bytes, nonce: bytes, ad: bytes, pt: bytes) -> bytes:
-    return aead_open(key, nonce, ad, aead_seal(key, nonce, ad, pt))
-
-
 def _point_horner(points: tuple[Point, ...], x: int, q: int) -> Point:
     acc = points[-1]
     for c in reversed(points[:-1]):
@@ -217,16 +201,6 @@ def hot_paths(sizes: list[int]) -> list[str]:
         "| operation | n | t | before (ms) | after (ms) | after vs before |",
         "|---|---|---|---|---|---|",
     ]
-    key, nonce, ad, pt = bytes(range(32)), bytes(12), bytes(97), bytes(range(64))
-    assert _seal_open_class(key, nonce, ad, pt) == _seal_open_composed(key, nonce, ad, pt) == pt
-    reps = 2000
-    a = _time(lambda: [_seal_open_class(key, nonce, ad, pt) for _ in range(reps)], repeat=3)
-    b = _time(lambda: [_seal_open_composed(key, nonce, ad, pt) for _ in range(reps)], repeat=3)
-    rows.append(
-        f"| seal + open one share (64 B, 97 B AD), per pair | - | - | {1000 * a / reps:.4f} "
-        f"| {1000 * b / reps:.4f} | {a / b:.2f}x |"
-    )
-    print(rows[-1], flush=True)
     for n in sizes:
         t = _t(n)
         rng = deterministic_rng(b"hot" + bytes([n % 256]))
