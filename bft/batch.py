@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cryptocore.encoding import as_bytes
 from cryptocore.errors import EncodingError
 
 from .types import MAX_PAYLOAD
@@ -59,6 +60,7 @@ def count_batch(payload: bytes) -> int:
 
 def decode_batch(payload: bytes) -> list[bytes]:
     """The transactions of a payload (the empty payload is the empty batch)."""
+    payload = as_bytes(payload, "batch")
     if not payload:
         return []
     return _walk(payload, True)[1]

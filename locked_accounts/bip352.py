@@ -30,7 +30,7 @@ from typing import Final
 from Crypto.Hash import RIPEMD160
 
 from cryptocore.bech32 import Encoding, bech32_decode, bech32_encode, convertbits
-from cryptocore.encoding import expect_length
+from cryptocore.encoding import as_bytes, expect_length
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.hashing import tagged_hash
 from cryptocore.secp256k1 import N, Point
@@ -225,6 +225,7 @@ def _read_compact_size(data: bytes, pos: int) -> tuple[int, int]:
 
 def parse_witness(data: bytes) -> tuple[bytes, ...]:
     """Deserialize one input's witness: compact-size item count, then length-prefixed items."""
+    data = as_bytes(data, "witness")
     count, pos = _read_compact_size(data, 0)
     items = []
     for _ in range(count):
@@ -407,13 +408,22 @@ def create_outputs(
 
 
 # --------------------------------------------------------------------------- receiving
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class FoundOutput:
-    """A found output: its x-only key, the private key tweak t_k (+ label) and the label used."""
+    """A found output: its x-only key, the private key tweak t_k (+ label) and the label used.
+
+    The tweak is sensitive (P_k - t_k·G = B_spend links the output to the recipient): the repr
+    redacts it and the value is not hashable.
+    """
 
     pub_key: bytes
     tweak: int
     label: int | None = None
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"FoundOutput(pub_key={self.pub_key.hex()}, tweak=<redacted>, label={self.label})"
 
     def __post_init__(self) -> None:
         expect_length(self.pub_key, 32, "output key")

@@ -30,6 +30,7 @@ from coincurve._libsecp256k1 import ffi, lib
 from coincurve.context import GLOBAL_CONTEXT
 from Crypto.Hash import keccak
 
+from cryptocore.encoding import as_bytes
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.hashing import keccak256
 from cryptocore.rng import Rng, random_scalar
@@ -79,7 +80,7 @@ class StealthMetaAddress:
     @classmethod
     def from_bytes(cls, data: bytes, chain: str = "eth") -> StealthMetaAddress:
         """66 bytes (spending || viewing) or 33 bytes (one key for both, ERC-5564)."""
-        data = bytes(data)
+        data = as_bytes(data, "stealth meta-address")
         if len(data) == 66:
             spend, view = Point.from_bytes(data[:33]), Point.from_bytes(data[33:])
         elif len(data) == 33:

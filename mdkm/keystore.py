@@ -31,6 +31,7 @@ from typing import Any, Final
 from Crypto.Cipher import AES
 from Crypto.Protocol.KDF import scrypt as _scrypt
 
+from cryptocore.encoding import json_loads
 from cryptocore.errors import DecryptionError, EncodingError, ParameterError, StorageError
 from cryptocore.rng import Rng, get_rng
 
@@ -58,6 +59,8 @@ SECRET_LENGTH: Final = 32
 # exhaust memory); they admit the EIP's parameters with room to spare.
 _MAX_SCRYPT_N: Final = 1 << 20
 _MAX_SCRYPT_RP: Final = 64
+_MAX_SCRYPT_MEMORY: Final = 1 << 30  # 4x EIP-2335's 256 MiB (n = 2^18, r = 8)
+_MAX_SCRYPT_WORK: Final = 1 << 24  # p·r·n: 8x EIP-2335's 2^21
 _MAX_PBKDF2_C: Final = 1 << 24
 
 
@@ -204,6 +207,9 @@ def _check_kdf(
             raise error("scrypt n must be a power of two in [2, 2^20]")
         if not (1 <= r <= _MAX_SCRYPT_RP and 1 <= p <= _MAX_SCRYPT_RP):
             raise error("scrypt r and p out of range")
+        # scrypt needs 128·r·n bytes (RFC 7914 section 2) and p sequential passes over them
+        if 128 * r * n > _MAX_SCRYPT_MEMORY or p * r * n > _MAX_SCRYPT_WORK:
+            raise error("scrypt cost (memory 128·r·n or work p·r·n) out of range")
     elif function == "pbkdf2":
         if set(params) != {"dklen", "c", "prf", "salt"}:
             raise error("pbkdf2 params must be dklen, c, prf, salt")
@@ -335,10 +341,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
             raw = fh.read()
     except OSError as exc:
         raise StorageError(f"could not read keystore: {exc.strerror or exc}") from exc
-    try:
-        obj = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise EncodingError("keystore: not valid UTF-8 JSON") from None
+    # bounded depth: json.loads recurses per level (RecursionError, or a C stack overflow once
+    # py_ecc has raised the recursion limit); also refuses NaN/Infinity
+    obj = json_loads(raw, "keystore")
     if not isinstance(obj, dict):
         raise EncodingError("keystore: expected a JSON object")
     _parse(obj)

@@ -1088,11 +1088,7 @@ _BY_NAME = {c.name: c for c in CODECS}
 #: decoders (in files this review may not edit) that leak TypeError/ValueError/MemoryError or
 #: accept a non-bytes argument: ``bytes(data)`` on an int allocates that many zero bytes.
 _BYTES_CALL = "bytes(data) on a non-bytes argument leaks TypeError/ValueError (or allocates)"
-WRONG_TYPE_BUGS: dict[str, str] = {
-    "erc5564.StealthMetaAddress": "locked_accounts/erc5564.py from_bytes: " + _BYTES_CALL,
-    "bip352.parse_witness": "locked_accounts/bip352.py parse_witness: len()/indexing on non-bytes",
-    "bft.batch": "bft/batch.py decode_batch: None decodes as the empty batch, ints leak TypeError",
-}
+WRONG_TYPE_BUGS: dict[str, str] = {}
 assert len(_BY_NAME) == len(CODECS)
 
 
@@ -1400,12 +1396,6 @@ def test_json_loads_bounds() -> None:
         json_loads("[]" + " " * (1 << 20), "t")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mdkm/keystore.py load(): json.loads on deeply nested JSON raises RecursionError, and "
-    "kills the process (C stack overflow) once py_ecc has raised the recursion limit; suggested "
-    "fix: parse with cryptocore.encoding.json_loads",
-)
 def test_keystore_load_deeply_nested_json(tmp_path: Any) -> None:
     p = tmp_path / "deep.json"
     proc = _run_deep_json(
@@ -1767,11 +1757,6 @@ def test_keystore_decrypt_tampered_hex(data: st.DataObject) -> None:
         keystore.decrypt(bad, "pässword")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mdkm/keystore.py _check_kdf: scrypt n = 2^20, r = p = 64 passes the bounds (8 GiB "
-    "of memory, 64 sequential passes): a hostile keystore can exhaust memory in decrypt",
-)
 def test_keystore_refuses_scrypt_costs_far_beyond_eip_2335(monkeypatch: Any) -> None:
     """128·r·n bytes of scrypt memory must stay bounded (EIP-2335's own params use 256 MiB);
     the KDF is replaced by a tripwire so this test never runs the hostile parameters."""

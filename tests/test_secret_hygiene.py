@@ -636,12 +636,6 @@ def test_signing_nonces_cannot_be_duplicated(how: str) -> None:
         dup(nonces)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="locked_accounts/bip352.py FoundOutput: the default dataclass repr prints the private "
-    "key tweak t_k (P_k - t_k·G = B_spend links the output to the recipient; with b_spend it is "
-    "the output key); suggested fix: repr=False with a redacting __repr__, __hash__ = None",
-)
 def test_bip352_found_output_repr_hides_the_tweak() -> None:
     from locked_accounts.bip352 import FoundOutput
 
