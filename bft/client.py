@@ -17,12 +17,12 @@ connection per call) for scripts and demos; :class:`AsyncClient` keeps a connect
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import struct
 from collections.abc import Sequence
 from typing import Any
 
+from cryptocore.encoding import json_loads
 from cryptocore.errors import EncodingError, ProtocolError
 
 from .batch import decode_batch, encode_batch
@@ -80,9 +80,16 @@ def submit_many(host: str, port: int, txs: Sequence[bytes], *, timeout: float = 
 
 def status(host: str, port: int, *, timeout: float = 5.0) -> dict[str, Any]:
     ans = _call(host, port, b"\x02", timeout)
-    if ans[0] != 0x02:
+    if not ans or ans[0] != 0x02:
         raise EncodingError("bad status answer")
-    out: dict[str, Any] = json.loads(ans[1:])
+    return _status_object(ans[1:])
+
+
+def _status_object(raw: bytes) -> dict[str, Any]:
+    """A node's status answer: bounded JSON (a hostile node cannot exhaust the stack)."""
+    out = json_loads(raw, "status answer")
+    if not isinstance(out, dict):
+        raise EncodingError("status answer: expected a JSON object")
     return out
 
 
@@ -125,8 +132,7 @@ class AsyncClient:
         return _positions(await self._call(b"\x01" + encode_batch(list(txs))), len(txs))
 
     async def status(self) -> dict[str, Any]:
-        out: dict[str, Any] = json.loads((await self._call(b"\x02"))[1:])
-        return out
+        return _status_object((await self._call(b"\x02"))[1:])
 
     async def close(self) -> None:
         if self._w is not None:

@@ -32,7 +32,13 @@ from Crypto.Cipher import AES
 from Crypto.Protocol.KDF import scrypt as _scrypt
 
 from cryptocore.encoding import json_loads
-from cryptocore.errors import DecryptionError, EncodingError, ParameterError, StorageError
+from cryptocore.errors import (
+    CryptoError,
+    DecryptionError,
+    EncodingError,
+    ParameterError,
+    StorageError,
+)
 from cryptocore.rng import Rng, get_rng
 
 __all__ = [
@@ -179,7 +185,32 @@ def decrypt(keystore: Mapping[str, Any], password: str) -> int:
     dk = _kdf(kdf_function, kdf_params, normalize_password(password))
     if not hmac.compare_digest(_checksum(dk, cipher_message), checksum):
         raise DecryptionError("keystore checksum mismatch (wrong password?)")
-    return int.from_bytes(_aes_128_ctr(dk[:16], iv, cipher_message), "big")
+    secret = int.from_bytes(_aes_128_ctr(dk[:16], iv, cipher_message), "big")
+    _check_pubkey(secret, bytes.fromhex(keystore.get("pubkey", "") or ""))
+    return secret
+
+
+def _check_pubkey(secret: int, pubkey: bytes) -> None:
+    """EIP-2335's checksum covers the cipher message but not the IV: a changed IV decrypts to
+    another secret without error. When the keystore names its public key (48-byte BLS12-381 G1,
+    as EIP-2335 does, or a 33-byte secp256k1 key), the decrypted secret must match it."""
+    if len(pubkey) not in (33, 48):
+        return  # no (or an unknown kind of) public key: nothing to check against
+    try:
+        if len(pubkey) == 48:
+            from mdkm.bls.scheme import sk_to_pk
+
+            derived = sk_to_pk(secret)
+        else:
+            from cryptocore.secp256k1 import N, Point
+
+            if not 0 < secret < N:
+                raise DecryptionError("decrypted secret does not match the keystore's pubkey")
+            derived = Point.base_mul(secret).to_bytes()
+    except CryptoError:
+        raise DecryptionError("decrypted secret does not match the keystore's pubkey") from None
+    if not hmac.compare_digest(derived, pubkey):
+        raise DecryptionError("decrypted secret does not match the keystore's pubkey")
 
 
 # -- validation -----------------------------------------------------------------------------------
