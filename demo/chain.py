@@ -16,7 +16,7 @@ from attestations import Claim, NonceRegistry, Reexecution, attest_in_process
 from attestations import verify as verify_attestation
 from attestations.examples import sample_images, tiny_classifier
 from bft.client import submit
-from bft.cluster import ClusterInfo, run_cluster
+from bft.cluster import SUMMARY_KEYS, ClusterInfo, run_cluster
 from cryptocore.errors import CryptoError
 from demo.story import Story
 
@@ -137,18 +137,7 @@ def order_on_chain(st: Story, say: Callable[[str], None], epoch: int = 1) -> dic
     )
     if verified != committed or committed != 1 + len(extra):
         raise RuntimeError("not every committed attestation verified")
-    summary = {
-        k: res[k]
-        for k in (
-            "nodes",
-            "committed_tx",
-            "tx_per_s",
-            "p50_latency_ms",
-            "p99_latency_ms",
-            "view_changes",
-            "agree",
-        )
-    }
+    summary = {k: res[k] for k in SUMMARY_KEYS}
     summary["story_tx_committed"] = len(positions)
     summary["attestations_committed"] = committed
     summary["attestations_verified"] = verified

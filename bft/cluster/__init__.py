@@ -47,7 +47,18 @@ from ..client import AsyncClient
 from ..crypto import weighted_keygen
 from ..types import Block, Committee
 
-__all__ = ["ClusterInfo", "run_cluster"]
+__all__ = ["SUMMARY_KEYS", "ClusterInfo", "run_cluster"]
+
+#: The keys of the one-line JSON summary that ``python -m bft.cluster`` prints last.
+SUMMARY_KEYS = (
+    "nodes",
+    "committed_tx",
+    "tx_per_s",
+    "p50_latency_ms",
+    "p99_latency_ms",
+    "view_changes",
+    "agree",
+)
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from . import run_cluster
+from . import SUMMARY_KEYS, run_cluster
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,16 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         fsync=not args.no_fsync,
         use_dkg=not args.dealer,
     )
-    keys = [
-        "nodes",
-        "committed_tx",
-        "tx_per_s",
-        "p50_latency_ms",
-        "p99_latency_ms",
-        "view_changes",
-        "agree",
-    ]
-    out = {k: res[k] for k in keys}
+    out = {k: res[k] for k in SUMMARY_KEYS}
     for extra in ("leader_kill_to_commit_ms", "killed_leader"):
         if extra in res:
             out[extra] = res[extra]
