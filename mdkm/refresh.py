@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, ClassVar, Self, TypeGuard
 
-from cryptocore.errors import InvalidShare, MisbehaviourError, ParameterError
-from cryptocore.group import Group
+from cryptocore.encoding import as_bytes, decode_scalar, read_exact
+from cryptocore.errors import EncodingError, InvalidShare, MisbehaviourError, ParameterError
+from cryptocore.group import Group, get_group
 from cryptocore.rng import Rng, random_scalar
 from mdkm.keys import KeyPackage, PublicKeyPackage, check_identifiers
 from mdkm.vss import evaluate, feldman_expected, lagrange_coefficient
@@ -44,15 +45,53 @@ __all__ = [
 ]
 
 
+_VERSION = 1
+
 # ------------------------------------------------------------------ refresh
 
 
+class _Dealing:
+    """Canonical encoding shared by both dealings (the group is given when decoding, as the
+    receiving committee knows it): version || type || dealer (32) || count (2) || points."""
+
+    __slots__ = ()
+    _TYPE: ClassVar[int] = 0
+    dealer: int
+    commitment: tuple[Any, ...]
+
+    def to_bytes(self) -> bytes:
+        return (
+            bytes([_VERSION, self._TYPE])
+            + self.dealer.to_bytes(32, "big")
+            + len(self.commitment).to_bytes(2, "big")
+            + b"".join(c.to_bytes() for c in self.commitment)
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes, group: str) -> Self:
+        g = get_group(group)
+        data = as_bytes(data, "dealing")
+        if data[:2] != bytes([_VERSION, cls._TYPE]):
+            raise EncodingError("dealing: bad version or type")
+        dealer_b, off = read_exact(data, 2, 32, "dealing")
+        count_b, off = read_exact(data, off, 2, "dealing")
+        points = []
+        for _ in range(int.from_bytes(count_b, "big")):
+            pb, off = read_exact(data, off, g.element_length, "dealing")
+            points.append(g.decode(pb))
+        if off != len(data):
+            raise EncodingError("dealing: trailing bytes")
+        dealer = decode_scalar(dealer_b, g.order, what="dealer", nonzero=True)
+        return cls(dealer=dealer, commitment=tuple(points))  # type: ignore[call-arg]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RefreshDealing:
+class RefreshDealing(_Dealing):
     """Public part of a refresh dealing: Feldman commitments to coefficients 1..t−1."""
 
     dealer: int
     commitment: tuple[Any, ...]
+    _TYPE: ClassVar[int] = 1
 
 
 def refresh_deal(
@@ -158,11 +197,12 @@ def refresh_in_process(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReshareDealing:
+class ReshareDealing(_Dealing):
     """Public part of a reshare dealing by old holder ``dealer``: commitments to g_i."""
 
     dealer: int
     commitment: tuple[Any, ...]
+    _TYPE: ClassVar[int] = 2
 
 
 def check_public_package(public: PublicKeyPackage) -> None:

@@ -137,3 +137,22 @@ def test_weights() -> None:
     assert _secret(alice_carol) == SECRET
     alice_bob = [by_id[i] for i in ids["alice"] + ids["bob"]]
     assert len(alice_bob) < weighted_threshold(6)
+
+
+@pytest.mark.parametrize("group", ["secp256k1", "bls12_381"])
+def test_dealings_have_canonical_encodings(group: str) -> None:
+    from cryptocore.errors import EncodingError
+    from mdkm.refresh import RefreshDealing, ReshareDealing, refresh_deal
+
+    _pub, kps = trusted_dealer_keygen(4, 3, group=group, rng=deterministic_rng("enc-" + group))
+    ids = [kp.identifier for kp in kps]
+    ref, _ = refresh_deal(kps[0], ids, deterministic_rng(1))
+    res, _ = reshare_deal(kps[0], [7, 8, 9], 2, deterministic_rng(2))
+    for cls, d in ((RefreshDealing, ref), (ReshareDealing, res)):
+        blob = d.to_bytes()
+        assert cls.from_bytes(blob, group) == d
+        for bad in (blob[:-1], blob + b"\x00", b"", blob[:1] + b"\x09" + blob[2:]):
+            with pytest.raises(EncodingError):
+                cls.from_bytes(bad, group)
+    with pytest.raises(EncodingError):  # a refresh dealing is not a reshare dealing
+        ReshareDealing.from_bytes(ref.to_bytes(), group)
