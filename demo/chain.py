@@ -63,7 +63,7 @@ def _submit_with_failover(info: ClusterInfo, tx: bytes) -> int:
                 continue
             try:
                 return submit(host, port, tx, timeout=15.0)
-            except OSError as exc:
+            except (OSError, CryptoError) as exc:  # refused, reset, or closed mid-answer
                 last = exc
         time.sleep(0.5)
     raise RuntimeError(f"no live node accepted the transaction: {last}")
