@@ -127,6 +127,9 @@ def encrypt(
     or BLS12-381's scalar field). ``kdf`` is ``"scrypt"`` (default) or ``"pbkdf2"`` with the
     EIP's parameters; ``kdf_params`` may lower the cost for tests (``{"n": 2**12}`` or
     ``{"c": 1000}``) — never do that for real keys. ``rng`` supplies the salt, IV and UUID.
+    A ``pubkey`` of 48 bytes (BLS12-381 G1) or 33 bytes (secp256k1) must be the secret's public
+    key; :func:`decrypt` then checks the decrypted secret against it (which EIP-2335's checksum,
+    not covering the IV, cannot do alone).
     """
     if not isinstance(secret, int) or isinstance(secret, bool) or not 0 < secret < 1 << 256:
         raise ParameterError("secret must be an integer in [1, 2^256)")
@@ -134,6 +137,10 @@ def encrypt(
         raise ParameterError("path and description must be str")
     if not isinstance(pubkey, bytes | bytearray):
         raise ParameterError("pubkey must be bytes")
+    try:  # a named public key must be the secret's: decrypt checks the result against it
+        _check_pubkey(secret, bytes(pubkey))
+    except DecryptionError:
+        raise ParameterError("pubkey is not the public key of this secret") from None
     r = get_rng(rng)
     salt, iv = r(32), r(16)
     overrides = dict(kdf_params or {})

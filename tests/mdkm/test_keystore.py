@@ -147,7 +147,9 @@ def test_defaults_are_the_eips_parameters() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("kdf", ["scrypt", "pbkdf2"])
 def test_full_strength_round_trip(kdf: str) -> None:
-    store = ks.encrypt(SECRET, PASSWORD, kdf, pubkey=bytes(48), description="share 3")
+    from mdkm.bls.scheme import sk_to_pk
+
+    store = ks.encrypt(SECRET, PASSWORD, kdf, pubkey=sk_to_pk(SECRET), description="share 3")
     params = store["crypto"]["kdf"]["params"]
     if kdf == "scrypt":
         assert (params["n"], params["r"], params["p"]) == (262144, 8, 1)
@@ -357,3 +359,14 @@ def test_load_errors(tmp_path: pathlib.Path) -> None:
         ks.load(bad)
     with pytest.raises(EncodingError):  # save refuses what load could not read back
         ks.save({"version": 4}, tmp_path / "x.json")
+
+
+def test_encrypt_refuses_a_pubkey_of_another_secret() -> None:
+    from mdkm.bls.scheme import sk_to_pk
+
+    with pytest.raises(ParameterError):
+        light(SECRET, pubkey=bytes(48))
+    with pytest.raises(ParameterError):
+        light(SECRET, pubkey=sk_to_pk(SECRET + 1))
+    store = light(SECRET, pubkey=sk_to_pk(SECRET))
+    assert ks.decrypt(store, "pw") == SECRET
