@@ -1,8 +1,8 @@
 """BLS12-381: G1 and G2 points, the pairing check and RFC 9380 hashing, over a swappable backend.
 
 ``group()`` describes G1 as a :class:`cryptocore.group.Group` named ``"bls12_381"`` so that the
-MDKM code (VSS, DKG, key packages) runs on it. Backends: ``arkworks`` (default) and ``py_ecc``
-(reference), chosen by ``$LITHO_BLS_BACKEND`` or passed explicitly (see
+MDKM code (VSS, DKG, key packages) runs on it. Backends: ``blst`` (default), ``arkworks`` and
+``py_ecc`` (reference), chosen by ``$LITHO_BLS_BACKEND`` or passed explicitly (see
 :mod:`cryptocore.bls12_381.backend`).
 """
 

@@ -1,19 +1,26 @@
-"""Arithmetic backends for BLS12-381: one interface, two implementations.
+"""Arithmetic backends for BLS12-381: one interface, three implementations.
 
-* ``"arkworks"`` (default): py-arkworks-bls12381 (Rust arkworks through PyO3). About 0.5 ms for a
-  G2 scalar multiplication and 1 ms for a two-pairing check; see ``docs/adr/0003-bls-backend.md``.
+* ``"blst"`` (default): supranational blst through pyblst (PyO3). About 0.16 ms for a G2 scalar
+  multiplication, which blst performs in constant time, and 0.8 ms for a two-pairing check. The
+  binding has no multi-scalar multiplication, affine coordinates or ``map_to_curve``: those few
+  calls go through arkworks (converted through the compressed encoding); see
+  ``docs/adr/0010-blst-default-backend.md``.
+* ``"arkworks"``: py-arkworks-bls12381 (Rust arkworks through PyO3). About 0.3 ms for a G2
+  scalar multiplication and 1.1 ms for a two-pairing check; see ``docs/adr/0003-bls-backend.md``.
 * ``"py_ecc"`` (reference): the Ethereum Foundation's pure-Python ``py_ecc.optimized_bls12_381``.
   Several hundred times slower; used for differential tests.
 
-Select the default with the environment variable ``LITHO_BLS_BACKEND`` (``arkworks`` or
-``py_ecc``); tests may pass a backend object explicitly (:func:`get_backend`).
+Select the default with the environment variable ``LITHO_BLS_BACKEND`` (``blst``, ``arkworks``
+or ``py_ecc``); tests may pass a backend object explicitly (:func:`get_backend`).
 
 A backend works on *raw* points (the library's own objects). The public types in
 :mod:`cryptocore.bls12_381.point` wrap them. Backends receive byte strings whose ZCash flag bits
 have already been checked by :func:`cryptocore.bls12_381.encoding.check_compressed`; they still
 check that the point is on the curve and in the prime-order subgroup.
 
-Neither binding promises constant-time execution; secret scalars are blinded by the caller
+A backend says whether its scalar multiplication runs in constant time
+(``constant_time_mul``): blst's does (its multiplication has no secret-dependent branches or
+memory accesses), arkworks' and py_ecc's do not, so for them the caller blinds secret scalars
 (:meth:`cryptocore.bls12_381.point.G1Point.mul_secret`).
 """
 
@@ -33,6 +40,7 @@ __all__ = [
     "GROUP_ORDER",
     "ArkworksBackend",
     "Backend",
+    "BlstBackend",
     "CurveOps",
     "PyEccBackend",
     "backend_names",
@@ -92,6 +100,9 @@ class Backend(Protocol):
     name: str
     g1: CurveOps
     g2: CurveOps
+
+    #: whether ``mul`` runs in time independent of the scalar (then secrets skip blinding)
+    constant_time_mul: bool
 
     def pairing_check(self, pairs: Sequence[tuple[Any, Any]]) -> bool:
         """True when prod e(P_i, Q_i) == 1 in GT (raw G1 and G2 points)."""
@@ -175,9 +186,10 @@ class _ArkCurve:
 
 
 class ArkworksBackend:
-    """py-arkworks-bls12381 (default)."""
+    """py-arkworks-bls12381."""
 
     name = "arkworks"
+    constant_time_mul = False
 
     def __init__(self) -> None:
         import py_arkworks_bls12381 as ark
@@ -308,6 +320,7 @@ class PyEccBackend:
     """py_ecc.optimized_bls12_381 (pure-Python reference)."""
 
     name = "py_ecc"
+    constant_time_mul = False
 
     def __init__(self) -> None:
         self._o: Any = importlib.import_module("py_ecc.optimized_bls12_381")
@@ -326,7 +339,127 @@ class PyEccBackend:
         return "PyEccBackend()"
 
 
+# ------------------------------------------------------------------------------- blst
+class _BlstCurve:
+    """One group on pyblst's ``BlstP1Element`` / ``BlstP2Element`` (blst ``blst_p1`` / ``p2``).
+
+    blst calls used: ``blst_p?_uncompress`` followed by ``blst_p?_in_g?`` (decoding checks the
+    curve equation and the subgroup), ``blst_p?_compress``, ``blst_p?_add_or_double``,
+    ``blst_p?_cneg``, ``blst_p?_mult`` with a fixed 256-bit scalar length (constant time),
+    ``blst_hash_to_g?`` (RFC 9380 RO suites). What the binding lacks (affine coordinates,
+    ``map_to_curve`` for the NU suites) goes through arkworks via the compressed encoding.
+    """
+
+    def __init__(self, name: str, cls: Any, ark: CurveOps) -> None:
+        self.name = name
+        self.length = 48 if name == "G1" else 96
+        self._cls = cls
+        self._ark = ark
+        self._id = cls()  # blst's all-zero projective point is the point at infinity
+        self._gen = cls.uncompress(ark.encode(ark.generator()))
+
+    def generator(self) -> Any:
+        return self._gen
+
+    def identity(self) -> Any:
+        return self._id
+
+    def decode(self, data: bytes) -> Any:
+        # The caller has checked the flag bits, so blst only sees canonical encodings of
+        # non-identity points; it rejects x not on the curve and points outside the subgroup.
+        try:
+            return self._cls.uncompress(data)
+        except ValueError as exc:
+            if "NOT_IN_GROUP" in str(exc):
+                raise EncodingError(f"{self.name}: point not in the prime-order subgroup") from None
+            raise EncodingError(f"{self.name}: not a point on the curve") from None
+
+    def encode(self, p: Any) -> bytes:
+        return bytes(p.compress())
+
+    def add(self, p: Any, q: Any) -> Any:
+        return p + q
+
+    def neg(self, p: Any) -> Any:
+        return -p
+
+    def mul(self, p: Any, k: int) -> Any:
+        return p.scalar_mul(k)
+
+    def multiexp(self, points: Sequence[Any], scalars: Sequence[int]) -> Any:
+        # The binding has no MSM. One constant-time multiplication per point is still faster
+        # than arkworks' Pippenger on G2 at threshold sizes (0.16 ms a point against 0.19 ms at
+        # t = 67, measured in benches/bench_bls.py) and avoids converting every point.
+        acc = self._id
+        for p, k in zip(points, scalars, strict=True):
+            acc = acc + p.scalar_mul(k)
+        return acc
+
+    def eq(self, p: Any, q: Any) -> bool:
+        return bool(p == q)
+
+    def is_identity(self, p: Any) -> bool:
+        return bool(p == self._id)
+
+    def _to_ark(self, p: Any) -> Any:
+        return self._ark.decode(self.encode(p))
+
+    def _from_ark(self, p: Any) -> Any:
+        if self._ark.is_identity(p):
+            return self._id
+        return self._cls.uncompress(self._ark.encode(p))
+
+    def affine(self, p: Any) -> tuple[int, ...]:
+        return self._ark.affine(self._to_ark(p))
+
+    def from_affine(self, coords: Sequence[int]) -> Any:
+        return self._from_ark(self._ark.from_affine(coords))
+
+    def hash_to_curve(self, msg: bytes, dst: bytes) -> Any:
+        # pyblst's argument order is (msg, dst); it refuses a DST over 255 bytes, which the
+        # caller has already reduced (RFC 9380 section 5.3.3).
+        return self._cls.hash_to_group(msg, dst)
+
+    def encode_from_field(self, u: Sequence[int]) -> Any:
+        return self._from_ark(self._ark.encode_from_field(u))
+
+
+class BlstBackend:
+    """pyblst: supranational blst (default). Constant-time scalar multiplication."""
+
+    name = "blst"
+    constant_time_mul = True
+
+    def __init__(self) -> None:
+        import pyblst
+
+        ark = ArkworksBackend()
+        self._ml = pyblst.miller_loop
+        self._fv = pyblst.final_verify
+        self.g1: CurveOps = _BlstCurve("G1", pyblst.BlstP1Element, ark.g1)
+        self.g2: CurveOps = _BlstCurve("G2", pyblst.BlstP2Element, ark.g2)
+
+    def pairing_check(self, pairs: Sequence[tuple[Any, Any]]) -> bool:
+        # e(P, Q) = 1 whenever P or Q is the identity: drop those pairs. Then
+        # prod_i e(P_i, Q_i) == 1  <=>  prod_{i<k} e(P_i, Q_i) == e(-P_k, Q_k): products of Miller
+        # loops on both sides, one final exponentiation (blst_fp12_finalverify).
+        live = [(p, q) for p, q in pairs if not (self.g1.is_identity(p) or self.g2.is_identity(q))]
+        if not live:
+            return True
+        if len(live) == 1:  # non-degenerate pairing on prime-order groups
+            return False
+        lhs = self._ml(*live[0])
+        for p, q in live[1:-1]:
+            lhs = lhs * self._ml(p, q)
+        p_k, q_k = live[-1]
+        return bool(self._fv(lhs, self._ml(-p_k, q_k)))
+
+    def __repr__(self) -> str:
+        return "BlstBackend()"
+
+
 _FACTORIES: Final[dict[str, Callable[[], Backend]]] = {
+    "blst": BlstBackend,
     "arkworks": ArkworksBackend,
     "py_ecc": PyEccBackend,
 }
@@ -338,12 +471,12 @@ def backend_names() -> tuple[str, ...]:
 
 
 def get_backend(name: str | Backend | None = None) -> Backend:
-    """The backend called ``name``; ``None`` means ``$LITHO_BLS_BACKEND`` (default arkworks).
+    """The backend called ``name``; ``None`` means ``$LITHO_BLS_BACKEND`` (default blst).
 
     A backend object is returned unchanged, so every public function can take ``backend=``.
     """
     if name is None:
-        name = os.environ.get(BACKEND_ENV, "arkworks") or "arkworks"
+        name = os.environ.get(BACKEND_ENV, "blst") or "blst"
     if not isinstance(name, str):
         return name
     try:

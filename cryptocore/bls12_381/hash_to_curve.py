@@ -5,8 +5,8 @@
   suites in sections 8.8.1 and 8.8.2).
 * :func:`encode_to_g1`, :func:`encode_to_g2`: ``encode_to_curve`` (nonuniform, one field
   element). The field element is computed here with :func:`cryptocore.hashing.hash_to_field`
-  and mapped by the backend (arkworks ``map_from_fp(2)``; py_ecc ``map_to_curve`` and
-  ``clear_cofactor``).
+  and mapped by the backend (arkworks ``map_from_fp(2)``, also used by the blst backend; py_ecc
+  ``map_to_curve`` and ``clear_cofactor``).
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 :class:`G1Point` and :class:`G2Point` implement :class:`cryptocore.group.GroupElement`:
 
 * ``P + Q``, ``P - Q``, ``-P``; ``P * k`` / ``k * P`` for a *public* scalar (variable time);
-* ``P.mul_secret(k)`` for a *secret* scalar. Neither backend promises constant time, so the
-  scalar is blinded: ``k·P = (k - b)·P + b·P`` with a fresh uniform ``b`` (each multiplication
-  sees a uniformly random scalar, independent of ``k``). This reduces, but does not remove,
-  timing leakage; see ``docs/bls.md``;
+* ``P.mul_secret(k)`` for a *secret* scalar: one constant-time multiplication on the blst
+  backend; on arkworks and py_ecc, which promise no constant time, the scalar is blinded:
+  ``k·P = (k - b)·P + b·P`` with a fresh uniform ``b`` (each multiplication sees a uniformly
+  random scalar, independent of ``k``). Blinding reduces, but does not remove, timing leakage;
+  see ``docs/bls.md``;
 * ``to_bytes()``: the 48 / 96-byte ZCash compressed encoding (the identity encodes as
   ``c0 00 .. 00``); ``from_bytes`` is strict and rejects the identity unless
   ``allow_identity=True``;
@@ -195,16 +196,20 @@ class _Point:
     __rmul__ = __mul__
 
     def mul_secret(self, k: int, *, rng: Rng | None = None) -> Self:
-        """k·self for a *secret* scalar, blinded: (k - b)·self + b·self with fresh uniform b.
+        """k·self for a *secret* scalar.
 
-        Neither backend has a constant-time multiplication; blinding makes each backend call
-        see a scalar that is uniformly random and independent of ``k``.
+        On a backend whose multiplication runs in constant time (blst) this is one
+        multiplication. Otherwise (arkworks, py_ecc) the scalar is blinded:
+        (k - b)·self + b·self with a fresh uniform b, so that each backend call sees a scalar
+        that is uniformly random and independent of ``k``.
         """
         if not isinstance(k, int) or isinstance(k, bool):
             raise ParameterError("scalar must be an integer")
         k %= R
-        blind = random_scalar(R, rng, nonzero=False)
         ops = self._ops
+        if self._backend.constant_time_mul:
+            return type(self)(self._backend, ops.mul(self._raw, k))
+        blind = random_scalar(R, rng, nonzero=False)
         a = ops.mul(self._raw, (k - blind) % R)
         c = ops.mul(self._raw, blind)
         return type(self)(self._backend, ops.add(a, c))

@@ -1,11 +1,13 @@
-"""BLS12-381 points on the default (arkworks) backend: vectors, strict decoding, group laws."""
+"""BLS12-381 points on the default (blst) backend: vectors, strict decoding, group laws.
+
+``tests/cryptocore/test_bls12_381_backends.py`` checks blst and arkworks against py_ecc."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cryptocore.bls12_381 import (
@@ -15,7 +17,6 @@ from cryptocore.bls12_381 import (
     R,
     encode_to_g1,
     encode_to_g2,
-    get_backend,
     group,
     hash_to_g1,
     hash_to_g2,
@@ -27,7 +28,6 @@ from cryptocore.hashing import hash_to_field
 from cryptocore.rng import deterministic_rng
 from tests.conftest import vectors_dir
 
-ARK = get_backend("arkworks")
 scalars = st.integers(min_value=0, max_value=R - 1)
 nonzero = st.integers(min_value=1, max_value=R - 1)
 
@@ -288,6 +288,20 @@ def test_pairing_check_edge_cases() -> None:
     assert not pairing_check([(g1, g2)])
     with pytest.raises(ParameterError):
         pairing_check([(g2, g1)])  # type: ignore[list-item]
+
+
+@settings(max_examples=10)
+@given(a=nonzero, b=nonzero, c=nonzero)
+def test_pairing_check_of_many_pairs(a: int, b: int, c: int) -> None:
+    # e(aG1, bG2) e(cG1, G2) e(-(ab + c)G1, G2) = 1, with identities anywhere in the list
+    g1, g2 = G1Point.generator(), G2Point.generator()
+    pairs = [(g1 * a, g2 * b), (g1 * c, g2), (-(g1 * ((a * b + c) % R)), g2)]
+    ident = [(G1Point.identity(), g2 * a), (g1 * b, G2Point.identity())]
+    assert pairing_check(pairs)
+    assert pairing_check(ident[:1] + pairs + ident[1:])
+    assert pairing_check(pairs[:1] + ident + pairs[1:])
+    assert not pairing_check(pairs[:2])
+    assert not pairing_check([*pairs, (g1, g2)])
 
 
 # ------------------------------------------------------------------------------ Group

@@ -1,4 +1,4 @@
-"""Differential tests: the arkworks backend and the py_ecc reference agree.
+"""Differential tests: the blst and arkworks backends and the py_ecc reference agree.
 
 py_ecc is slow (G2 multiplication ~26 ms, pairing ~300 ms): the default run keeps the counts
 small; the ``slow`` tests widen them.
@@ -24,19 +24,32 @@ from cryptocore.bls12_381 import (
     hash_to_g2,
     pairing_check,
 )
-from cryptocore.bls12_381.backend import ArkworksBackend, PyEccBackend, backend_names
+from cryptocore.bls12_381.backend import (
+    ArkworksBackend,
+    Backend,
+    BlstBackend,
+    PyEccBackend,
+    backend_names,
+)
 from cryptocore.errors import EncodingError, ParameterError
 from tests.conftest import vectors_dir
 
 ARK = get_backend("arkworks")
+BLST = get_backend("blst")
 REF = get_backend("py_ecc")
+#: the native backends, each checked against the pure-Python reference
+FAST = pytest.mark.parametrize("fast", [BLST, ARK], ids=["blst", "arkworks"])
 scalars = st.integers(min_value=0, max_value=R - 1)
 few = settings(max_examples=4)
 
 
 def test_backend_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(ARK, ArkworksBackend) and isinstance(REF, PyEccBackend)
-    assert set(backend_names()) == {"arkworks", "py_ecc"}
+    assert isinstance(BLST, BlstBackend)
+    assert set(backend_names()) == {"blst", "arkworks", "py_ecc"}
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    assert get_backend() is BLST  # the default
+    assert BLST.constant_time_mul and not ARK.constant_time_mul and not REF.constant_time_mul
     monkeypatch.setenv(BACKEND_ENV, "py_ecc")
     assert get_backend() is REF
     monkeypatch.setenv(BACKEND_ENV, "arkworks")
@@ -51,8 +64,11 @@ def test_backend_selection(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("cls", [G1Point, G2Point])
 @few
 @given(a=scalars, b=scalars)
-def test_mul_add_and_encoding_agree(cls: type[G1Point] | type[G2Point], a: int, b: int) -> None:
-    pa, pb = cls.generator(ARK) * a, cls.generator(ARK) * b
+@FAST
+def test_mul_add_and_encoding_agree(
+    fast: Backend, cls: type[G1Point] | type[G2Point], a: int, b: int
+) -> None:
+    pa, pb = cls.generator(fast) * a, cls.generator(fast) * b
     qa, qb = cls.generator(REF) * a, cls.generator(REF) * b
     assert pa.to_bytes() == qa.to_bytes()
     assert (pa + pb).to_bytes() == (qa + qb).to_bytes()
@@ -65,24 +81,26 @@ def test_mul_add_and_encoding_agree(cls: type[G1Point] | type[G2Point], a: int, 
 
 
 @pytest.mark.parametrize("cls", [G1Point, G2Point])
-def test_mul_secret_and_multiexp_agree(cls: type[G1Point] | type[G2Point]) -> None:
+@FAST
+def test_mul_secret_and_multiexp_agree(fast: Backend, cls: type[G1Point] | type[G2Point]) -> None:
     p = cls.generator(REF) * 5
     k = R - 3
-    assert p.mul_secret(k).to_bytes() == (cls.generator(ARK) * 5 * k).to_bytes()
+    assert p.mul_secret(k).to_bytes() == (cls.generator(fast) * 5 * k).to_bytes()
     pts = [cls.generator(REF) * 2, cls.generator(REF) * 3]
-    assert cls.multiexp(pts, [4, 5]) == cls.generator(ARK) * 23
+    assert cls.multiexp(pts, [4, 5]) == cls.generator(fast) * 23
     assert cls.multiexp([], [], backend=REF).is_identity
 
 
 @pytest.mark.parametrize("kind", ["G1", "G2"])
-def test_deserialization_vectors_agree(kind: str) -> None:
+@FAST
+def test_deserialization_vectors_agree(fast: Backend, kind: str) -> None:
     cls = G1Point if kind == "G1" else G2Point
     files = sorted((vectors_dir() / "bls_eth" / f"deserialization_{kind}").glob("*.json"))
     for f in files:
         v = json.loads(f.read_text())
         data = bytes.fromhex(next(iter(v["input"].values())).removeprefix("0x"))
         results = []
-        for b in (ARK, REF):
+        for b in (fast, REF):
             try:
                 results.append(cls.from_bytes(data, allow_identity=True, backend=b).to_bytes())
             except EncodingError:
@@ -113,39 +131,46 @@ def test_py_ecc_hash_to_curve_vectors(suite: str, kind: str) -> None:
 
 @few
 @given(st.binary(max_size=64))
-def test_hash_to_g2_agrees(msg: bytes) -> None:
+@FAST
+def test_hash_to_g2_agrees(fast: Backend, msg: bytes) -> None:
     dst = b"LITHO-TEST-V01-CS01-with-BLS12381G2_XMD:SHA-256_SSWU_RO_"
     assert (
-        hash_to_g2(msg, dst, backend=ARK).to_bytes() == hash_to_g2(msg, dst, backend=REF).to_bytes()
+        hash_to_g2(msg, dst, backend=fast).to_bytes()
+        == hash_to_g2(msg, dst, backend=REF).to_bytes()
     )
 
 
-def test_pairing_check_agrees_once() -> None:
+@FAST
+def test_pairing_check_agrees_once(fast: Backend) -> None:
     a, b = 0x1234567, R - 98765
     g1, g2 = G1Point.generator(REF), G2Point.generator(REF)
     pairs = [(g1 * a, g2 * b), (-(g1 * (a * b % R)), g2)]
     assert pairing_check(pairs, backend=REF)
-    assert pairing_check(pairs, backend=ARK)
+    assert pairing_check(pairs, backend=fast)
 
 
 @pytest.mark.slow
 @settings(max_examples=6)
 @given(a=st.integers(min_value=1, max_value=R - 1), b=st.integers(min_value=1, max_value=R - 1))
-def test_pairing_equalities_agree(a: int, b: int) -> None:
+@FAST
+def test_pairing_equalities_agree(fast: Backend, a: int, b: int) -> None:
     g1, g2 = G1Point.generator(REF), G2Point.generator(REF)
     good = [(g1 * a, g2 * b), (-(g1 * (a * b % R)), g2)]
     bad = [(g1 * a, g2 * b), (-(g1 * ((a * b + 1) % R)), g2)]
     for pairs, expected in ((good, True), (bad, False)):
         assert pairing_check(pairs, backend=REF) is expected
-        assert pairing_check(pairs, backend=ARK) is expected
+        assert pairing_check(pairs, backend=fast) is expected
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cls", [G1Point, G2Point])
 @settings(max_examples=25)
 @given(a=scalars, b=scalars)
-def test_mul_add_agree_wide(cls: type[G1Point] | type[G2Point], a: int, b: int) -> None:
-    assert (cls.generator(ARK) * a + cls.generator(ARK) * b).to_bytes() == (
+@FAST
+def test_mul_add_agree_wide(
+    fast: Backend, cls: type[G1Point] | type[G2Point], a: int, b: int
+) -> None:
+    assert (cls.generator(fast) * a + cls.generator(fast) * b).to_bytes() == (
         cls.generator(REF) * a + cls.generator(REF) * b
     ).to_bytes()
 
@@ -153,36 +178,39 @@ def test_mul_add_agree_wide(cls: type[G1Point] | type[G2Point], a: int, b: int) 
 @pytest.mark.slow
 @settings(max_examples=25)
 @given(st.binary(max_size=200), st.binary(min_size=1, max_size=300))
-def test_hash_to_curve_agrees_wide(msg: bytes, dst: bytes) -> None:
+@FAST
+def test_hash_to_curve_agrees_wide(fast: Backend, msg: bytes, dst: bytes) -> None:
     for fn in (hash_to_g1, hash_to_g2, encode_to_g1, encode_to_g2):
-        assert fn(msg, dst, backend=ARK).to_bytes() == fn(msg, dst, backend=REF).to_bytes()  # type: ignore[operator]
+        assert fn(msg, dst, backend=fast).to_bytes() == fn(msg, dst, backend=REF).to_bytes()  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("cls", [G1Point, G2Point])
-def test_with_backend_and_pickle(cls: type[G1Point] | type[G2Point]) -> None:
+@FAST
+def test_with_backend_and_pickle(fast: Backend, cls: type[G1Point] | type[G2Point]) -> None:
     import pickle
 
-    p = cls.generator(ARK) * 77
+    p = cls.generator(fast) * 77
     q = p.with_backend(REF)
     assert q.backend is REF and q.to_bytes() == p.to_bytes()
-    assert q.with_backend(ARK).backend is ARK
-    assert cls.identity(ARK).with_backend(REF).is_identity
-    for point in (p, q, cls.identity(ARK)):
+    assert q.with_backend(fast).backend is fast
+    assert cls.identity(fast).with_backend(REF).is_identity
+    for point in (p, q, cls.identity(fast)):
         again = pickle.loads(pickle.dumps(point))
         assert again == point and again.backend is point.backend
     # mixed-backend arithmetic converts through the encoding
-    assert (p + q).to_bytes() == (cls.generator(ARK) * 154).to_bytes()
+    assert (p + q).to_bytes() == (cls.generator(fast) * 154).to_bytes()
 
 
 @pytest.mark.parametrize("cls", [G1Point, G2Point])
 @settings(max_examples=10)
 @given(data=st.binary(min_size=96, max_size=96), flags=st.sampled_from([0x80, 0xA0]))
+@FAST
 def test_random_encodings_decode_alike(
-    cls: type[G1Point] | type[G2Point], data: bytes, flags: int
+    fast: Backend, cls: type[G1Point] | type[G2Point], data: bytes, flags: int
 ) -> None:
     raw = bytes([flags | (data[0] & 0x1F)]) + data[1 : cls._length]
     results = []
-    for b in (ARK, REF):
+    for b in (fast, REF):
         try:
             results.append(cls.from_bytes(raw, backend=b).to_bytes())
         except EncodingError:

@@ -19,8 +19,8 @@ from mdkm.bls import scheme
 from tests.conftest import vectors_dir
 
 ETH = vectors_dir() / "bls_eth"
-# every vector on both backends; the py_ecc runs take about 20 s in all
-BACKENDS = ["arkworks", "py_ecc"]
+# every vector on every backend; the py_ecc runs take about 20 s in all
+BACKENDS = ["blst", "arkworks", "py_ecc"]
 
 
 def _b(h: str) -> bytes:
