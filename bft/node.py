@@ -8,7 +8,12 @@ Run one with ``python -m bft.node --config FILE``. The JSON config holds::
      "epochs": [{"epoch": 0, "weights": {"0": 1, "1": 1}, "last_height": null,
                  "public_key_package": "<hex>", "key_packages": ["<hex>", ...]}],
      "base_timeout": 1.0, "max_timeout": 10.0, "max_block_txs": 4000, "fsync": true,
-     "idle_wait": 0.25}
+     "idle_wait": 0.25, "dkg_window": null}
+
+An epoch entry with ``"dkg": true`` and no key packages (``{"epoch": 1, "weights": {...},
+"last_height": 2000, "dkg": true}``) gets its quorum key from a DKG that the members run over
+the chain during the previous epoch (:mod:`bft.keygen`; ``dkg_window``: blocks before the
+previous epoch's last block at which it starts, default the minimum for the committee size).
 
 ``idle_wait`` (seconds, below ``base_timeout``; default 0): how long a leader with nothing to
 order and nothing left to commit holds its empty block back (it proposes at once when
@@ -42,6 +47,7 @@ from cryptocore.errors import CryptoError, EncodingError
 from .batch import decode_batch, encode_batch
 from .client import MAX_CLIENT_FRAME
 from .crypto import ThresholdBLS
+from .keygen import EpochKeyGen
 from .replica import Committed, EpochChanged, EpochConfig, Replica, ViewChanged
 from .store import SqliteStore
 from .transport import Peer, Transport
@@ -60,16 +66,22 @@ def load_config(path: str) -> dict[str, Any]:
     return cfg
 
 
+def _committee(e: dict[str, Any]) -> Committee:
+    return Committee(
+        epoch=int(e["epoch"]),
+        weights={int(k): int(v) for k, v in e["weights"].items()},
+        last_height=e.get("last_height"),
+    )
+
+
 def _epochs(cfg: dict[str, Any]) -> list[EpochConfig]:
     from mdkm.keys import KeyPackage, PublicKeyPackage
 
     out = []
     for e in cfg["epochs"]:
-        com = Committee(
-            epoch=int(e["epoch"]),
-            weights={int(k): int(v) for k, v in e["weights"].items()},
-            last_height=e.get("last_height"),
-        )
+        if e.get("dkg"):
+            continue  # key from the chain DKG (bft.keygen)
+        com = _committee(e)
         pkp = PublicKeyPackage.from_bytes(bytes.fromhex(e["public_key_package"]))
         kps = [KeyPackage.from_bytes(bytes.fromhex(h)) for h in e.get("key_packages", [])]
         out.append(EpochConfig(committee=com, crypto=ThresholdBLS(com, pkp, kps)))
@@ -87,6 +99,19 @@ class Node:
             os.path.join(cfg["data_dir"], f"node{self.id}.db"), fsync=bool(cfg.get("fsync", True))
         )
         self.loop = asyncio.get_event_loop()
+        self.keygen: EpochKeyGen | None = None
+        if any(e.get("dkg") for e in cfg["epochs"]):
+            ident = PrivateKey(bytes.fromhex(cfg["identity_key"]))
+            identities = {int(p["node_id"]): bytes.fromhex(p["identity"]) for p in cfg["peers"]}
+            identities[self.id] = ident.public_key.format()
+            self.keygen = EpochKeyGen(
+                self.id,
+                ident.secret,
+                identities,
+                [_committee(e) for e in cfg["epochs"]],
+                window=cfg.get("dkg_window"),
+            )
+            self.keygen.replay_store(self.store)  # after a restart: rebuild the DKG state
         self.replica = Replica(
             self.id,
             _epochs(cfg),
@@ -96,6 +121,7 @@ class Node:
             max_timeout=float(cfg.get("max_timeout", 10.0)),
             max_block_txs=int(cfg.get("max_block_txs", 4000)),
             idle_wait=float(cfg.get("idle_wait", 0.0)),
+            epoch_source=self.keygen,
         )
         peers = {
             int(p["node_id"]): Peer(
@@ -252,6 +278,7 @@ class Node:
                 "view_changes": self.view_changes,
                 "mempool": len(r.mempool),
                 "dropped": self.dropped,
+                "dkg_epochs": [] if self.keygen is None else list(self.keygen.stats.completed),
             }
             return b"\x02" + json.dumps(st).encode()
         if kind == 0x03 and len(req) == 13:

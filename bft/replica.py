@@ -29,8 +29,9 @@ Malformed, replayed, stale or unauthorised messages are dropped and reported as
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptocore.errors import (
     CryptoError,
@@ -75,6 +76,7 @@ __all__ = [
     "Committed",
     "EpochChanged",
     "EpochConfig",
+    "EpochSource",
     "Event",
     "Failed",
     "MessageDropped",
@@ -93,6 +95,23 @@ class EpochConfig:
 
     committee: Committee
     crypto: QuorumCrypto
+
+
+class EpochSource(Protocol):
+    """Where later epochs' keys come from when they are not known at start (:mod:`bft.keygen`).
+
+    The replica calls :meth:`on_commit` for every committed block, in height order, before it
+    looks for the next epoch's configuration; transactions the source wants ordered (its DKG
+    messages) are queued at the front of this node's mempool.
+    """
+
+    def on_commit(self, block: Block) -> None: ...
+
+    def take_transactions(self) -> list[bytes]: ...
+
+    def configs(self) -> Mapping[int, EpochConfig]: ...
+
+    def expects(self, epoch: int) -> bool: ...
 
 
 # ------------------------------------------------------------------------------------------
@@ -189,6 +208,7 @@ class Replica:
         leader_fn: Callable[[Committee, int], int] = leader,
         transactions: Iterable[bytes] = (),
         idle_wait: float = 0.0,
+        epoch_source: EpochSource | None = None,
     ) -> None:
         if not epochs:
             raise ParameterError("at least one epoch is needed")
@@ -234,6 +254,7 @@ class Replica:
         self._tx_counts: dict[bytes, int] = {}  # checked blocks: transactions in the payload
         self._now = now
         self._inflight: dict[bytes, tuple[int, list[bytes]]] = {}
+        self._source = epoch_source
 
         first_epoch = min(self._epochs)
         st = self.store.load_safety()
@@ -261,6 +282,7 @@ class Replica:
             self._blocks[b.hash] = b
         for b in self.store.blocks_above(self.committed_height):
             self._blocks[b.hash] = b
+        self._from_source()
         self._enter_view(self.view, now, "start", force=True)
 
     # --------------------------------------------------------------------------------------
@@ -576,6 +598,7 @@ class Replica:
         b = p.block
         cfg = self._epochs.get(b.epoch)
         if cfg is None:
+            self._behind_epoch(sender, b.epoch, b.parent, now)
             raise StaleMessage("proposal for an unknown epoch")
         if b.height == 0 or sender != self._leader(cfg.committee, b.view) or b.proposer != sender:
             raise UnknownSender("proposal not from the view's leader", culprits=[sender])
@@ -715,7 +738,20 @@ class Replica:
         else:
             self._maybe_propose(now)
 
+    def _behind_epoch(self, sender: int, epoch: int, block_hash: bytes, now: float) -> None:
+        """A message of a later epoch whose key this replica does not hold yet.
+
+        With keys from the chain DKG (:mod:`bft.keygen`) a replica that missed the end of an
+        epoch learns the next key only by committing the blocks that carry the DKG. It fetches
+        the chain behind the message; the fetched blocks are checked against the keys it has,
+        oldest first, and committing them installs the next epoch's key.
+        """
+        if self._source is not None and epoch > self.epoch:
+            self._request(sender, block_hash, now)
+
     def _on_sync_info(self, sender: int, info: SyncInfo, now: float) -> None:
+        if info.high_qc.epoch not in self._epochs:
+            self._behind_epoch(sender, info.high_qc.epoch, info.high_qc.block_hash, now)
         self._verify_qc(info.high_qc)
         if info.tc is not None:
             self._verify_tc(info.tc)
@@ -771,14 +807,36 @@ class Replica:
         self.store.commit(records)
         for b, rec in zip(chain, records, strict=True):
             self._events.append(Committed(b, b.height, rec.tx_start))
+            if self._source is not None:
+                self._source.on_commit(b)
         self.committed_height = b0.height
         self.committed_hash = b0.hash
         self.committed_txs = pos
         self.pacemaker.on_progress()
         self._reclaim()
         self._prune()
-        if end is not None and b0.height == end and b0.epoch + 1 in self._epochs:
-            self._switch_epoch(b0.epoch + 1, now)
+        self._from_source()
+        if end is not None and b0.height == end:
+            if b0.epoch + 1 in self._epochs:
+                self._switch_epoch(b0.epoch + 1, now)
+            elif self._source is not None and self._source.expects(b0.epoch + 1):
+                self._fail(
+                    ProtocolError(
+                        f"no quorum key for epoch {b0.epoch + 1}: its DKG did not complete "
+                        "by the epoch's last block"
+                    )
+                )
+
+    def _from_source(self) -> None:
+        """Queue the epoch source's transactions first; install keys it has produced."""
+        if self._source is None:
+            return
+        txs = self._source.take_transactions()
+        if txs:
+            self.mempool.extendleft(reversed(txs))
+        for epoch, cfg in self._source.configs().items():
+            if epoch not in self._epochs:
+                self._epochs[epoch] = cfg
 
     def _switch_epoch(self, epoch: int, now: float) -> None:
         """The previous epoch's last block is committed: new committee, new key, new view."""
@@ -915,7 +973,7 @@ class Replica:
             self._stash_chain(sender, blocks)
             self._request(sender, oldest.parent, now)
             return
-        for b in blocks:
+        for b in blocks:  # oldest first: committing them may install a later epoch's key
             if b.hash in self._blocks:
                 continue
             self._verify_qc(b.justify)

@@ -8,12 +8,13 @@ pass :func:`deterministic_rng` so that every protocol run is reproducible.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 
 from cryptocore.errors import ParameterError
 
-__all__ = ["Rng", "deterministic_rng", "get_rng", "random_scalar", "system_rng"]
+__all__ = ["Rng", "deterministic_rng", "get_rng", "keyed_rng", "random_scalar", "system_rng"]
 
 Rng = Callable[[int], bytes]
 
@@ -68,6 +69,47 @@ def deterministic_rng(seed: bytes | str | int) -> Rng:
     else:
         raise ParameterError("seed must be bytes, str or int")
     return _CounterRng(seed_bytes)
+
+
+class _KeyedRng:
+    """HMAC-SHA-256(key, label || counter) blocks: a PRF stream under a secret key."""
+
+    __slots__ = ("_buffer", "_counter", "_key", "_label")
+
+    def __init__(self, key: bytes, label: bytes) -> None:
+        self._key = key
+        self._label = label
+        self._counter = 0
+        self._buffer = b""
+
+    def __call__(self, n: int) -> bytes:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ParameterError("the number of bytes must be a non-negative integer")
+        while len(self._buffer) < n:
+            block = self._label + self._counter.to_bytes(8, "big")
+            self._buffer += hmac.new(self._key, block, hashlib.sha256).digest()
+            self._counter += 1
+        out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
+
+    def __repr__(self) -> str:
+        return "keyed_rng(<key redacted>)"
+
+
+def keyed_rng(key: bytes, label: bytes) -> Rng:
+    """A deterministic stream keyed by a *secret* ``key`` (at least 32 bytes) and a public label.
+
+    For protocol state that a participant must re-derive identically after a crash (as RFC 6979
+    derives ECDSA nonces from the key and the message): the DKG of an epoch change
+    (:mod:`bft.keygen`) recomputes its dealing byte for byte when it replays the chain, so that a
+    restarted node never seals a *different* share under the same channel nonce. The outputs are
+    pseudorandom to anyone who does not know ``key`` (HMAC-SHA-256 as a PRF).
+    """
+    if not isinstance(key, bytes | bytearray) or len(key) < 32:
+        raise ParameterError("keyed_rng needs a secret key of at least 32 bytes")
+    if not isinstance(label, bytes | bytearray):
+        raise ParameterError("label must be bytes")
+    return _KeyedRng(bytes(key), len(label).to_bytes(4, "big") + bytes(label))
 
 
 def random_scalar(order: int, rng: Rng | None = None, *, nonzero: bool = True) -> int:

@@ -15,9 +15,12 @@ Python, :func:`run_cluster` (returns the result dict)::
     res["logs"][0][p0]        # b"demo-0": every node's committed transaction log
     res["agree"]              # True when all honest logs are prefixes of each other
 
-Keys: the epoch's quorum key comes from the MDKM DKG run in-process by the runner (weighted:
-node of weight w gets w shares; threshold floor(2W/3)+1); each node has a fresh secp256k1
-identity key for the transport handshake. Nodes listen on free ports of 127.0.0.1.
+Keys: epoch 0's quorum key comes from the MDKM DKG run in-process by the runner, the genesis
+ceremony (weighted: node of weight w gets w shares; threshold floor(2W/3)+1); each node has a
+fresh secp256k1 identity key for the transport handshake. With ``epoch_length=H``
+(``--epoch-length H``) the committee re-keys every H blocks: each later epoch's key comes from a
+DKG the nodes run over the chain itself (:mod:`bft.keygen`), so no process ever holds another
+node's share. Nodes listen on free ports of 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -121,11 +124,29 @@ def make_configs(
     use_dkg: bool = True,
     rng: Rng | None = None,
     idle_wait_factor: float = 0.25,
+    epoch_length: int | None = None,
+    epochs: int = 200,
 ) -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
-    """Write one config per node (mode 0600); returns (paths, client endpoints)."""
+    """Write one config per node (mode 0600); returns (paths, client endpoints).
+
+    ``epoch_length``: blocks per epoch; epochs 1 .. ``epochs - 1`` (the last one open-ended)
+    get their keys from the chain DKG.
+    """
     w = list(weights) if weights else [1] * n
-    com = Committee(epoch=0, weights={i: w[i] for i in range(n)})
+    last0 = epoch_length if epoch_length else None
+    com = Committee(epoch=0, weights={i: w[i] for i in range(n)}, last_height=last0)
     pkp, kps = weighted_keygen(com, use_dkg=use_dkg, rng=rng)
+    later = []
+    for e in range(1, epochs if epoch_length else 1):
+        assert epoch_length is not None
+        later.append(
+            {
+                "epoch": e,
+                "weights": {str(k): v for k, v in com.weights.items()},
+                "last_height": (e + 1) * epoch_length if e + 1 < epochs else None,
+                "dkg": True,
+            }
+        )
     ids = [PrivateKey() for _ in range(n)]
     ports = _free_ports(2 * n)
     peers = [
@@ -151,10 +172,11 @@ def make_configs(
                 {
                     "epoch": 0,
                     "weights": {str(k): v for k, v in com.weights.items()},
-                    "last_height": None,
+                    "last_height": last0,
                     "public_key_package": pkp.to_bytes().hex(),
                     "key_packages": [kp.to_bytes().hex() for kp in kps[i]],
-                }
+                },
+                *later,
             ],
             "base_timeout": base_timeout,
             "max_timeout": max(10.0, 8 * base_timeout),
@@ -293,9 +315,10 @@ async def _run(
                 if now - last_print >= 1.0:
                     last_print = now
                     h = max((s["committed_height"] for s in statuses.values()), default=0)
+                    ep = max((s.get("epoch", 0) for s in statuses.values()), default=0)
                     progress(
                         f"t={now - t0:5.1f}s acked_tx={acked} "
-                        f"tx/s={acked / max(now - t0, 1e-9):8.0f} height={h}"
+                        f"tx/s={acked / max(now - t0, 1e-9):8.0f} height={h} epoch={ep}"
                     )
                 # status polls open a connection to every node: poll fast only while a
                 # leader kill's time to the next commit is being measured
@@ -359,6 +382,9 @@ async def _run(
             p99_latency_ms=round(_pct(latencies, 99), 2),
             view_changes=vcs,
         )
+        live = [st for i, st in statuses.items() if i not in info.killed]
+        result["epoch"] = min((st.get("epoch", 0) for st in live), default=0)
+        result["dkg_epochs"] = {i: st.get("dkg_epochs", []) for i, st in statuses.items()}
         if "to_commit_ms" in kill_info:
             result["leader_kill_to_commit_ms"] = round(kill_info["to_commit_ms"], 1)
         if "node" in kill_info:
@@ -398,6 +424,7 @@ def run_cluster(
     max_block_txs: int = 4000,
     weights: Sequence[int] | None = None,
     use_dkg: bool = True,
+    epoch_length: int | None = None,
     workload: Callable[[ClusterInfo], Any] | None = None,
     extra_transactions: Sequence[bytes] = (),
     return_logs: bool = False,
@@ -436,6 +463,7 @@ def run_cluster(
                 "fsync": fsync,
                 "max_block_txs": max_block_txs,
                 "use_dkg": use_dkg,
+                "epoch_length": epoch_length,
             },
         )
     )

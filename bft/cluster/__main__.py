@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-fsync", action="store_true", help="turn the safety record's fdatasync off"
     )
     ap.add_argument("--dealer", action="store_true", help="trusted dealer instead of the DKG")
+    ap.add_argument(
+        "--epoch-length",
+        type=int,
+        default=None,
+        help="blocks per epoch; later epochs' keys come from a DKG run over the chain",
+    )
     args = ap.parse_args(argv)
     res = run_cluster(
         nodes=args.nodes,
@@ -41,11 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         base_timeout=args.timeout,
         fsync=not args.no_fsync,
         use_dkg=not args.dealer,
+        epoch_length=args.epoch_length,
     )
     out = {k: res[k] for k in SUMMARY_KEYS}
     for extra in ("leader_kill_to_commit_ms", "killed_leader"):
         if extra in res:
             out[extra] = res[extra]
+    if args.epoch_length:
+        out["epoch"] = res["epoch"]  # the epoch every live node had reached at the end
     print(json.dumps(out), flush=True)
     return 0 if res["agree"] else 1
 

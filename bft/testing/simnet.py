@@ -273,6 +273,10 @@ class SimNet:
     def check_safety(self) -> list[str]:
         """Violated invariants (empty when all hold)."""
         out = list(self.violations)
+        for inst in self.instances.values():  # epochs whose keys arrived during the run
+            if inst.replica is not None:
+                for e in inst.replica._epochs.values():
+                    self.committee_of.setdefault(e.committee.epoch, e.committee)
         logs = list(self.honest_logs().items())
         for i, (na, la) in enumerate(logs):
             for nb, lb in logs[i + 1 :]:

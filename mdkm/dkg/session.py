@@ -7,6 +7,12 @@ The session never touches sockets or clocks. The driver feeds it:
 * it drains :meth:`outbox` (``(recipient, bytes)``; every message of this protocol goes to
   :data:`BROADCAST`) and :meth:`events` (phases, blame, completion, failure).
 
+Over a totally ordered broadcast channel (a ledger whose committed log every participant reads in
+the same order, as :mod:`bft.keygen` uses the BFT chain), pass ``self_delivery=True``: the
+session's own broadcasts then count only when they come back through :meth:`receive` like
+everybody else's, so every participant decides each phase on exactly the same messages. Deadlines
+may be measured in any unit the driver chooses (block heights there).
+
 Bad input never crashes the session: a message with a wrong session id, from an unknown
 sender, undecodable, replayed, equivocating, late, or not allowed in its phase raises
 :class:`MisbehaviourError` naming the sender and leaves the state untouched; local misuse raises
@@ -83,6 +89,7 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
         *,
         rng: Rng | None = None,
         cache: PublicCache | None = None,
+        self_delivery: bool = False,
     ) -> None:
         if not isinstance(params, DkgParameters):
             raise ParameterError("params must be DkgParameters")
@@ -99,6 +106,7 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
         self._others = tuple(i for i in self._ids if i != identifier)
         self._sid = params.session_id
         self._rng = rng
+        self._self_delivery = bool(self_delivery)
         self._cache = cache if cache is not None else PublicCache()
         self._h = pedersen_generator(self._g)
         self._channel = PairwiseChannel(
@@ -146,7 +154,7 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
         self._refuse_if_failed()
         if not isinstance(sender, int) or isinstance(sender, bool):
             raise MisuseError("sender must be an integer identifier")
-        if sender == self.identifier:
+        if sender == self.identifier and not self._self_delivery:
             raise MisuseError("a session does not receive its own messages")
         if sender not in self.params.participants:
             raise MisbehaviourError(
@@ -244,7 +252,8 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
 
     def _broadcast(self, msg: DkgMessage) -> None:
         raw = msg.to_bytes()
-        self._accept(msg, raw)
+        if not self._self_delivery:  # otherwise it counts once the channel delivers it back
+            self._accept(msg, raw)
         self._outbox.append((BROADCAST, raw))
 
     def _message(self, kind: Kind, **fields: Any) -> DkgMessage:
@@ -254,7 +263,7 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
 
     def _enter(self, kind: Kind, expected: set[int], now: float) -> None:
         self.phase = kind
-        self._expected = expected - {self.identifier}
+        self._expected = expected if self._self_delivery else expected - {self.identifier}
         self._got = 0
         self._deadline = now + self.params.phase_timeout
         self._events.append(DkgEvent("phase", kind))

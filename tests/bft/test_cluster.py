@@ -92,3 +92,24 @@ def test_one_node_down_permanently(tmp_path: pathlib.Path) -> None:
     _check(res)
     blocks = res["committed_blocks"]
     assert blocks[0] > blocks[3] + 5  # type: ignore[index]
+
+
+def test_epoch_changes_with_the_chain_dkg_and_a_kill9_restart(tmp_path: pathlib.Path) -> None:
+    # every 250 blocks the nodes re-key through a DKG they run over the chain (bft.keygen);
+    # node 2 is killed with SIGKILL mid-run and rebuilds its DKG state from its database
+    res = run_cluster(
+        nodes=4,
+        seconds=9,
+        data_dir=str(tmp_path),
+        epoch_length=250,
+        kill_plan=[(2.5, 2, 1.0)],
+        base_timeout=0.5,
+        clients_per_node=1,
+        batch=50,
+    )
+    _check(res)
+    assert res["epoch"] >= 2
+    for node, epochs in res["dkg_epochs"].items():  # type: ignore[attr-defined]
+        assert res["epoch"] in epochs, (node, epochs)  # each holds its share of the newest key
+    blocks = res["committed_blocks"]
+    assert min(blocks.values()) >= max(blocks.values()) - 30  # type: ignore[attr-defined]
