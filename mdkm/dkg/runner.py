@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptocore.errors import MisbehaviourError, ParameterError
+from cryptocore.errors import MisbehaviourError, ParameterError, ReplayError
 from cryptocore.rng import Rng, deterministic_rng, get_rng
 from mdkm.dkg.channel import IdentityKey
 from mdkm.dkg.gjkr import DkgParameters, PublicCache
@@ -207,6 +207,8 @@ def simulate(
                 continue
             try:
                 sessions[j].receive(sender, raw, now)
+            except ReplayError:
+                pass  # a duplicate delivery: nobody to blame
             except MisbehaviourError as e:
                 events[j].append(DkgEvent("blame", sessions[j].phase, e.culprits, str(e)))
             drain(j)

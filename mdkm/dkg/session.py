@@ -14,8 +14,10 @@ everybody else's, so every participant decides each phase on exactly the same me
 may be measured in any unit the driver chooses (block heights there).
 
 Bad input never crashes the session: a message with a wrong session id, from an unknown
-sender, undecodable, replayed, equivocating, late, or not allowed in its phase raises
-:class:`MisbehaviourError` naming the sender and leaves the state untouched; local misuse raises
+sender, undecodable, equivocating, late, or not allowed in its phase raises
+:class:`MisbehaviourError` naming the sender and leaves the state untouched; a byte-identical
+copy of a message already received raises :class:`ReplayError` (no culprit: networks and
+ledgers duplicate messages); local misuse raises
 :class:`MisuseError`. Messages of a later phase are buffered until that phase starts. After a
 fatal error (fewer than ``t`` dealers qualify, a dealer's polynomial cannot be reconstructed) the
 session is FAILED for good.
@@ -36,6 +38,7 @@ from cryptocore.errors import (
     MisbehaviourError,
     MisuseError,
     ParameterError,
+    ReplayError,
 )
 from cryptocore.rng import Rng, random_scalar
 from cryptocore.sansio import BROADCAST, SessionCore, sender_culprits
@@ -177,8 +180,9 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
             old = self._raw[kind].get(sender)
             if old is None:
                 old = self._pending[kind][sender][1]
-            what = "replayed message" if old == message else "equivocation"
-            raise MisbehaviourError(what, culprits=(sender,))
+            if old == message:  # a network or ledger duplicate: nobody to blame
+                raise ReplayError("replayed message")
+            raise MisbehaviourError("equivocation", culprits=(sender,))
         self._check_shape(msg)
         if self.state is SessionState.DONE or (self.phase is not None and kind < self.phase):
             raise MisbehaviourError(f"late {kind.name} message", culprits=(sender,))

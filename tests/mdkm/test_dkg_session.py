@@ -14,6 +14,7 @@ from cryptocore.errors import (
     MisbehaviourError,
     MisuseError,
     ParameterError,
+    ReplayError,
 )
 from cryptocore.rng import deterministic_rng
 from cryptocore.secp256k1 import N, Point
@@ -72,7 +73,7 @@ def _run_all(sessions, pending=None, now=0.0):
                 if j != sender and s.state is SessionState.RUNNING:
                     try:
                         s.receive(sender, raw, now)
-                    except MisbehaviourError:
+                    except (MisbehaviourError, ReplayError):
                         pass
             for j, s in sessions.items():
                 queue.extend((j, m) for _, m in s.outbox())
@@ -131,7 +132,7 @@ def test_rejects_bad_messages_without_state_damage() -> None:
     assert e.value.culprits == (2,)
     # the genuine message is still accepted, once
     s1.receive(2, raw2, 0.0)
-    with pytest.raises(MisbehaviourError, match="replayed"):
+    with pytest.raises(ReplayError, match="replayed"):
         s1.receive(2, raw2, 0.0)
     # a different DEAL from the same sender is equivocation
     forged = dataclasses.replace(msg2, points=(msg2.points[1], msg2.points[0]))
@@ -139,8 +140,8 @@ def test_rejects_bad_messages_without_state_damage() -> None:
         s1.receive(2, forged.to_bytes(), 0.0)
     s1.receive(3, raw3, 0.0)
     assert s1.phase is Kind.COMPLAINT and s1.state is SessionState.RUNNING
-    # a DEAL now is late
-    with pytest.raises(MisbehaviourError):
+    # the same DEAL again is a replay (no culprit), whatever the phase
+    with pytest.raises(ReplayError):
         s1.receive(3, raw3, 0.0)
 
 
@@ -297,7 +298,7 @@ def test_rejected_messages_are_not_memoised() -> None:
     assert len(cache._decoded) == base
     s1.receive(2, _deal(outs, 2), 0.1)  # accepted: memoised, so a replay decodes nothing
     assert len(cache._decoded) == base + 1
-    with pytest.raises(MisbehaviourError, match="replayed"):
+    with pytest.raises(ReplayError, match="replayed"):
         s1.receive(2, _deal(outs, 2), 0.1)
     for k in range(20):  # equivocations: other well-formed DEALs from the same sender
         other = dataclasses.replace(msg2, ciphertexts=(bytes([k]) * 80,) * 2).to_bytes()

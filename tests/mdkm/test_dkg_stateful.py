@@ -15,7 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from cryptocore.errors import MisbehaviourError, MisuseError
+from cryptocore.errors import MisbehaviourError, MisuseError, ReplayError
 from cryptocore.rng import deterministic_rng
 from cryptocore.secp256k1 import N, Point
 from mdkm.dkg import DkgParameters, DkgSession, IdentityKey, SessionState
@@ -67,6 +67,8 @@ class DkgNetwork(RuleBasedStateMachine):
             s.receive(sender, raw, self.now)
         except MisbehaviourError as e:
             assert set(e.culprits) <= {sender}
+        except ReplayError:
+            pass  # a duplicate: blames nobody, changes nothing
         except MisuseError:
             assert s.state is SessionState.FAILED
         self._collect()
