@@ -35,6 +35,7 @@ from bft.replica import Replica
 from bft.store import MemoryStore, SafetyState, SqliteStore
 from bft.testing.simnet import SimNet, double_epochs
 from bft.types import GENESIS_QC, Committee, QuorumCert, vote_message
+from cryptocore.bls12_381 import BACKEND_ENV
 from cryptocore.rng import deterministic_rng
 
 QUICK = os.environ.get("BENCH_BFT_QUICK") == "1"
@@ -95,6 +96,7 @@ def main() -> int:
         ("saturated (2 x 1000 tx in flight per node)", 4, 2, 1000),
         ("moderate (50 tx in flight per node)", 4, 1, 50),
         ("light (1 tx in flight per node)", 4, 1, 1),
+        ("high load at low latency (400 tx in flight per node)", 4, 1, 400),
         ("saturated (400 tx in flight per node)", 16, 1, 400),
     )
     for label, n, clients, batch in runs:
@@ -127,8 +129,50 @@ def main() -> int:
         f"{b:.0f} | {a / max(b, 1e-9):.2f} |"
     )
     print(f"\nruns with / without: {[round(x) for x in on]} / {[round(x) for x in off]}")
+    backends_and_epochs()
     critical_path()
     return 0
+
+
+def backends_and_epochs() -> None:
+    """The BLS backend A/B on the cluster, and the cost of re-keying by the chain DKG."""
+    print("\n## BLS backend on the cluster (n = 4, alternated runs)\n")
+    print("| run | backend | committed tx/s | p50 ms | p99 ms | p50 ratio to arkworks |")
+    print("|---|---|---|---|---|---|")
+    for label, clients, batch in (("light", 1, 1), ("moderate", 1, 50)):
+        res: dict[str, list[dict[str, object]]] = {"blst": [], "arkworks": []}
+        for _ in range(2):
+            for name in ("arkworks", "blst"):
+                old = os.environ.get(BACKEND_ENV)
+                os.environ[BACKEND_ENV] = name  # inherited by the node processes
+                try:
+                    res[name].append(
+                        _cluster(4, seconds=SECS / 2, clients_per_node=clients, batch=batch)
+                    )
+                finally:
+                    if old is None:
+                        os.environ.pop(BACKEND_ENV, None)
+                    else:
+                        os.environ[BACKEND_ENV] = old
+        p50 = {k: statistics.median(float(r["p50_latency_ms"]) for r in v) for k, v in res.items()}  # type: ignore[arg-type]
+        for name in ("arkworks", "blst"):
+            tps = statistics.median(float(r["tx_per_s"]) for r in res[name])  # type: ignore[arg-type]
+            p99 = statistics.median(float(r["p99_latency_ms"]) for r in res[name])  # type: ignore[arg-type]
+            print(
+                f"| {label} ({clients} x {batch} in flight per node) | {name} | {tps:.0f} | "
+                f"{p50[name]:.1f} | {p99:.0f} | {p50[name] / p50['arkworks']:.2f} |"
+            )
+    print("\n## Epoch changes keyed by the DKG over the chain (n = 4, moderate load)\n")
+    print("| run | epochs reached | committed tx/s | p50 ms | p99 ms | tx/s ratio |")
+    print("|---|---|---|---|---|---|")
+    plain = _cluster(4, clients_per_node=1, batch=50)
+    keyed = _cluster(4, clients_per_node=1, batch=50, epoch_length=300)
+    for label, r in (("one epoch", plain), ("re-key every 300 blocks", keyed)):
+        print(
+            f"| {label} | {r.get('epoch', 0)} | {r['tx_per_s']:.0f} | "
+            f"{r['p50_latency_ms']:.1f} | {r['p99_latency_ms']:.0f} | "
+            f"{float(r['tx_per_s']) / float(plain['tx_per_s']):.2f} |"  # type: ignore[arg-type]
+        )
 
 
 def _ms(f: Callable[[int], object], reps: int = 20, rounds: int = 5) -> float:

@@ -135,7 +135,8 @@ def sign(
 ) -> bytes:
     """Sign (CoreSign, draft-05 section 2.6): sk·hash_to_point(message), 96 bytes.
 
-    ``rng`` only feeds the scalar blinding; the signature itself is deterministic.
+    ``rng`` only feeds the scalar blinding (backends without a constant-time multiplication);
+    the signature itself is deterministic.
     """
     return _core_sign(sk, message, CIPHERSUITE, get_backend(backend), rng)
 

@@ -101,7 +101,7 @@ def sign_share(
     rng: Rng | None = None,
     backend: Backend | str | None = None,
 ) -> SignatureShare:
-    """sigma_i = s_i·H(m) (the scalar multiplication is blinded; ``rng`` feeds the blinding)."""
+    """sigma_i = s_i·H(m) (``mul_secret``: constant time on blst; blinded by ``rng`` elsewhere)."""
     if not isinstance(key_package, KeyPackage):
         raise ParameterError("expected a KeyPackage")
     _check_group(key_package.group)

@@ -110,6 +110,9 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
         self._sid = params.session_id
         self._rng = rng
         self._self_delivery = bool(self_delivery)
+        sl, el, n = self._g.scalar_length, self._g.element_length, len(self._ids)
+        # header + the largest body: t commitments and n - 1 sealed pairs, or n reveals
+        self._max_len = 3 + 32 + sl + 4 + self._t * el + n * (3 * sl + 16)
         self._cache = cache if cache is not None else PublicCache()
         self._h = pedersen_generator(self._g)
         self._channel = PairwiseChannel(
@@ -165,6 +168,13 @@ class DkgSession(SessionCore[SessionState, DkgEvent, CryptoError]):
             )
         try:
             message = as_bytes(message, "dkg message")
+        except EncodingError:
+            raise MisbehaviourError("malformed message", culprits=(sender,)) from None
+        if len(message) > self._max_len:
+            # longer than any well-formed message for these parameters: refuse it before the
+            # (costly) point decoding, so a member cannot make everybody decode megabytes
+            raise MisbehaviourError("message longer than any valid one", culprits=(sender,))
+        try:
             msg = self._cache.known(message)
             fresh = msg is None
             if msg is None:

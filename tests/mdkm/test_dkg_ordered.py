@@ -104,3 +104,33 @@ def test_keyed_rng_rebuilds_the_same_dealing() -> None:
     assert outs[0] == outs[1]
     with pytest.raises(ValueError):
         keyed_rng(b"short", b"x")
+
+
+@pytest.mark.parametrize("group", ["secp256k1", "bls12_381"])
+def test_messages_longer_than_any_valid_one_are_refused_before_decoding(group: str) -> None:
+    from mdkm.dkg import DkgMessage
+    from mdkm.dkg.messages import Kind, Reveal
+
+    rng = deterministic_rng(group)
+    keys = {i: IdentityKey.generate(rng) for i in range(1, 8)}
+    params = DkgParameters(
+        group=group, threshold=5, participants={i: k.public_key for i, k in keys.items()}
+    )
+    s1 = DkgSession(params, 1, keys[1], rng=rng)
+    s2 = DkgSession(params, 2, keys[2], rng=rng)
+    s1.start(0.0)
+    s2.start(0.0)
+    deal = s2.outbox()[0][1]
+    biggest_reveals = DkgMessage(
+        group=group,
+        kind=Kind.RECONSTRUCT,
+        session_id=params.session_id,
+        sender=2,
+        reveals=tuple(Reveal(who=i, share=2**200 + i, blinding=2**201 + i) for i in range(1, 8)),
+    ).to_bytes()
+    bound = s1._max_len
+    assert len(deal) <= bound and len(biggest_reveals) <= bound
+    with pytest.raises(MisbehaviourError, match="longer") as e:
+        s1.receive(2, deal + bytes(bound + 1 - len(deal)), 0.0)
+    assert e.value.culprits == (2,)
+    s1.receive(2, deal, 0.0)  # state untouched: the genuine DEAL is still accepted
