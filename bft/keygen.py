@@ -27,11 +27,19 @@ Schedule, for each epoch ``e`` followed by a committee ``e + 1``:
   verify are ignored (and counted);
 * crash safety: each unit's randomness is :func:`cryptocore.rng.keyed_rng` under the node's
   identity key, so a restarted node that replays the committed blocks (:meth:`replay`)
-  rebuilds its sessions byte for byte and re-sends only what was not committed yet.
-
-Limits (stated in ``docs/bft.md``): every member of epoch ``e + 1`` must be a member of epoch
-``e`` (a joining node would have to follow the chain as an observer, not built); members that
-leave stop at the end of their last epoch.
+  rebuilds its sessions byte for byte and re-sends only what was not committed yet;
+* the new public key package goes on the chain: every participant that finishes announces it
+  in a signed transaction (``"\x00LDKG\x02" || epoch u32 || node u32 || signature || package``)
+  before the epoch's last block. A node outside the next committee (a member that leaves, an
+  observer) adopts the package once members holding more than a third of the next committee's
+  weight announced the same one (so at least one honest member vouches for it), and follows
+  the next epoch's chain as a verifier;
+* joining members: a node of epoch ``e + 1`` that is not in epoch ``e`` follows epoch ``e``'s
+  chain as an observer (the replica verifies and commits blocks it does not vote on), takes
+  part in the DKG, and has its DKG transactions proposed by the current members (the node
+  forwards them to the next leader and again if they are not committed in time). A joiner must
+  know the key of the epoch it follows: epoch 0's from its configuration, later ones from the
+  announcements it has observed since.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ from cryptocore.secp256k1 import N, Point, schnorr_sign, schnorr_verify
 from mdkm.dkg import DkgParameters, DkgSession, IdentityKey
 from mdkm.dkg.gjkr import PublicCache
 from mdkm.dkg.session import SessionState
+from mdkm.keys import PublicKeyPackage
 
 from .batch import decode_batch
 from .crypto import ThresholdBLS, assign_units
@@ -56,9 +65,17 @@ from .replica import EpochConfig
 from .store import Store
 from .types import Block, Committee, quorum_weight
 
-__all__ = ["DKG_TX_PREFIX", "EpochKeyGen", "KeygenStats", "is_dkg_transaction", "min_window"]
+__all__ = [
+    "DKG_TX_PREFIX",
+    "KEY_TX_PREFIX",
+    "EpochKeyGen",
+    "KeygenStats",
+    "is_dkg_transaction",
+    "min_window",
+]
 
 DKG_TX_PREFIX = b"\x00LDKG\x01"
+KEY_TX_PREFIX = b"\x00LDKG\x02"  # a participant announces the new public key package
 _HEAD = len(DKG_TX_PREFIX) + 4 + 4 + 64
 _MAX_BODY = 1 << 20
 
@@ -69,7 +86,8 @@ def min_window(members: int) -> int:
 
 
 def is_dkg_transaction(tx: bytes) -> bool:
-    return tx[: len(DKG_TX_PREFIX)] == DKG_TX_PREFIX
+    """A DKG message or a key announcement (both are ordered like any transaction)."""
+    return tx[: len(DKG_TX_PREFIX)] in (DKG_TX_PREFIX, KEY_TX_PREFIX)
 
 
 def _unit_tweak(node_key: Point, epoch: int, unit: int) -> int:
@@ -77,9 +95,11 @@ def _unit_tweak(node_key: Point, epoch: int, unit: int) -> int:
     return int.from_bytes(tagged_hash("LITHO/bft/dkg-unit-key", data), "big") % N
 
 
-def _signed_digest(chain_id: bytes, epoch: int, unit: int, body: bytes) -> bytes:
+def _signed_digest(
+    chain_id: bytes, epoch: int, unit: int, body: bytes, tag: str = "LITHO/bft/dkg-tx"
+) -> bytes:
     return tagged_hash(
-        "LITHO/bft/dkg-tx",
+        tag,
         len(chain_id).to_bytes(2, "big")
         + chain_id
         + epoch.to_bytes(4, "big")
@@ -98,6 +118,8 @@ class KeygenStats:
     blamed: dict[int, set[int]] = field(default_factory=dict)  # epoch -> units blamed
     bad_transactions: int = 0  # DKG transactions whose signature or header did not verify
     sent: int = 0
+    adopted: list[int] = field(default_factory=list)  # epochs followed from announced keys
+    conflicting_keys: int = 0  # announcements of a package other than the one computed here
 
 
 @dataclass
@@ -109,6 +131,9 @@ class _Plan:
     owner: dict[int, int]  # unit -> node
     sessions: dict[int, DkgSession] = field(default_factory=dict)  # own units
     config: EpochConfig | None = None
+    announced: dict[int, bytes] = field(default_factory=dict)  # node -> package digest
+    own_digest: bytes = b""
+    packages: dict[bytes, PublicKeyPackage] = field(default_factory=dict)
 
 
 class EpochKeyGen:
@@ -141,7 +166,8 @@ class EpochKeyGen:
         self.stats = KeygenStats()
         self._cache = PublicCache()
         self._pending: dict[bytes, bytes] = {}  # body digest -> signed tx, not yet committed
-        self._handed: set[bytes] = set()
+        self._handed: dict[bytes, int] = {}  # body digest -> height when last handed out
+        self._resend_after = 2 * max(len(c.members) for c in committees) + 8
         self._height = 0
         self._plans: dict[int, _Plan] = {}
         by_epoch = {c.epoch: c for c in committees}
@@ -166,12 +192,9 @@ class EpochKeyGen:
             if start <= prev_end:
                 raise ParameterError(f"epoch {e} is shorter than the DKG window")
             prev_end = end
-            missing = [m for m in nxt.members if m not in cur.weights or m not in self._ids]
+            missing = [m for m in nxt.members if m not in self._ids]
             if missing:
-                raise ParameterError(
-                    f"members {missing} of epoch {e + 1} cannot run its DKG over epoch {e}'s "
-                    "chain (not members of epoch {e} or no identity key)"
-                )
+                raise ParameterError(f"members {missing} of epoch {e + 1} have no identity key")
             units = assign_units(nxt)
             owner = {u: node for node, us in units.items() for u in us}
             participants = {u: self._unit_public(owner[u], e + 1, u) for u in owner}
@@ -189,8 +212,8 @@ class EpochKeyGen:
 
     # ------------------------------------------------------------------ public API
     def expects(self, epoch: int) -> bool:
-        """Whether this driver is responsible for ``epoch``'s key."""
-        return epoch in self._plans and self.id in self._plans[epoch].committee.weights
+        """Whether this node needs ``epoch``'s key: as a member (its shares) or to follow it."""
+        return epoch in self._plans
 
     def epoch_config(self, epoch: int) -> EpochConfig | None:
         plan = self._plans.get(epoch)
@@ -215,8 +238,10 @@ class EpochKeyGen:
             except EncodingError:  # pragma: no cover - replicas check batches before voting
                 txs = []
             for tx in txs:
-                if is_dkg_transaction(tx):
+                if tx[: len(DKG_TX_PREFIX)] == DKG_TX_PREFIX:
                     self._deliver(tx, h)
+                elif tx[: len(KEY_TX_PREFIX)] == KEY_TX_PREFIX:
+                    self._deliver_key(tx)
         for plan in self._plans.values():
             if plan.sessions and plan.config is None:
                 for s in plan.sessions.values():
@@ -252,9 +277,14 @@ class EpochKeyGen:
             self.on_commit(b)
 
     def take_transactions(self) -> list[bytes]:
-        """Own DKG transactions not handed out yet (the driver queues them for proposal)."""
-        out = [tx for d, tx in self._pending.items() if d not in self._handed]
-        self._handed.update(d for d, _ in self._pending.items())
+        """Own DKG transactions to queue for proposal: new ones, and those handed out a while
+        ago (``2n + 8`` blocks) that are still not committed (a lost forward or proposal)."""
+        out = []
+        for d, tx in self._pending.items():
+            last = self._handed.get(d)
+            if last is None or self._height - last >= self._resend_after:
+                out.append(tx)
+                self._handed[d] = self._height
         return out
 
     # ------------------------------------------------------------------ internals
@@ -353,3 +383,60 @@ class EpochKeyGen:
             )
             self.stats.completed.append(plan.epoch)
             self._cache = PublicCache()  # the transcript's public values are not needed again
+            self._announce(plan, pub)
+
+    def _announce(self, plan: _Plan, pub: PublicKeyPackage) -> None:
+        body = pub.to_bytes()
+        plan.own_digest = hashlib.sha256(body).digest()
+        digest = _signed_digest(self._chain_id, plan.epoch, self.id, body, "LITHO/bft/epoch-key")
+        sig = schnorr_sign(digest, self._secret, hashlib.sha256(b"aux" + digest).digest())
+        head = KEY_TX_PREFIX + plan.epoch.to_bytes(4, "big") + self.id.to_bytes(4, "big")
+        self._pending[hashlib.sha256(head + body).digest()] = head + sig + body
+
+    def _deliver_key(self, tx: bytes) -> None:
+        """A participant's announcement of the new public key package (see module docstring)."""
+        p = len(KEY_TX_PREFIX)
+        if len(tx) < _HEAD or len(tx) > _HEAD + _MAX_BODY:
+            self.stats.bad_transactions += 1
+            return
+        epoch = int.from_bytes(tx[p : p + 4], "big")
+        node = int.from_bytes(tx[p + 4 : p + 8], "big")
+        sig, body = tx[p + 8 : _HEAD], tx[_HEAD:]
+        plan = self._plans.get(epoch)
+        if plan is None or node not in plan.committee.weights:
+            self.stats.bad_transactions += 1
+            return
+        try:
+            schnorr_verify(
+                _signed_digest(self._chain_id, epoch, node, body, "LITHO/bft/epoch-key"),
+                self._ids[node].to_bytes()[1:],
+                sig,
+            )
+            pub = PublicKeyPackage.from_bytes(body)
+        except CryptoError:
+            self.stats.bad_transactions += 1
+            return
+        if node == self.id:
+            self._pending.pop(hashlib.sha256(tx[:_HEAD - 64] + body).digest(), None)
+        com = plan.committee
+        if (
+            pub.group != "bls12_381"
+            or pub.min_signers != com.quorum
+            or sorted(pub.verifying_shares) != list(range(1, com.total_weight + 1))
+        ):
+            self.stats.bad_transactions += 1
+            return
+        if node in plan.announced:  # one announcement per member counts
+            return
+        digest = hashlib.sha256(body).digest()
+        plan.announced[node] = digest
+        plan.packages.setdefault(digest, pub)
+        if plan.config is not None:
+            if plan.sessions and digest != plan.own_digest:
+                self.stats.conflicting_keys += 1  # a member announced another package
+            return
+        support = com.weight_of(n for n, d in plan.announced.items() if d == digest)
+        if 3 * support > com.total_weight and self.id not in com.weights:
+            # more than a third of the weight: at least one honest member computed it
+            plan.config = EpochConfig(committee=com, crypto=ThresholdBLS(com, pub, []))
+            self.stats.adopted.append(epoch)

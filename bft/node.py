@@ -201,6 +201,13 @@ class Node:
                 self.loop.call_soon(self._on_message, self.id, data)
             else:
                 self.transport.send(to, data)
+        r = self.replica
+        if r.mempool and self.id not in r.committee().weights:
+            # not a member of the current epoch (a node joining the next committee): it never
+            # proposes, so its queued transactions (its DKG messages) go to the next leader
+            txs = list(r.mempool)
+            r.mempool.clear()
+            self.transport.send(r.leader_of(r.view + 1), _FORWARD_AGAIN + encode_batch(txs))
         for ev in self.replica.events():
             if isinstance(ev, Committed):
                 self._on_commit(ev)

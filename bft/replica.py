@@ -295,7 +295,10 @@ class Replica:
         self._now = now
         try:
             msg = decode(message)
-            if not self._known_sender(sender):
+            # catch-up requests are served to any authenticated peer (a node joining the next
+            # committee follows the chain before it is a member); everything else must come
+            # from a member of a known committee
+            if not self._known_sender(sender) and not isinstance(msg, SyncRequest):
                 raise UnknownSender("sender is not a committee member", culprits=[sender])
             if isinstance(msg, Proposal):
                 self._on_proposal(sender, msg, now)
@@ -839,10 +842,17 @@ class Replica:
                 self._epochs[epoch] = cfg
 
     def _switch_epoch(self, epoch: int, now: float) -> None:
-        """The previous epoch's last block is committed: new committee, new key, new view."""
+        """The previous epoch's last block is committed: new committee, new key, new view.
+
+        The QC that completed the commit may exist only here (a leader that has just combined
+        it proposes nothing more in the old epoch), so it goes to every node once, as a
+        ``SyncInfo``: the others commit the epoch's last block and switch too, instead of
+        waiting for a view timeout. n − 1 messages per epoch change.
+        """
         self.epoch = epoch
         self._last_tc = None
         self._events.append(EpochChanged(epoch))
+        self._out.append((None, SyncInfo(high_qc=self.high_qc).to_bytes()))
         self._local_timeout(now, "epoch")
 
     def _reclaim(self) -> None:

@@ -20,7 +20,8 @@ ceremony (weighted: node of weight w gets w shares; threshold floor(2W/3)+1); ea
 fresh secp256k1 identity key for the transport handshake. With ``epoch_length=H``
 (``--epoch-length H``) the committee re-keys every H blocks: each later epoch's key comes from a
 DKG the nodes run over the chain itself (:mod:`bft.keygen`), so no process ever holds another
-node's share. Nodes listen on free ports of 127.0.0.1.
+node's share; with ``rotate=True`` (``--rotate``) each epoch leaves one node out, so nodes leave
+and join the committee at every change. Nodes listen on free ports of 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -126,15 +127,22 @@ def make_configs(
     idle_wait_factor: float = 0.25,
     epoch_length: int | None = None,
     epochs: int = 200,
+    rotate: bool = False,
 ) -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
     """Write one config per node (mode 0600); returns (paths, client endpoints).
 
     ``epoch_length``: blocks per epoch; epochs 1 .. ``epochs - 1`` (the last one open-ended)
-    get their keys from the chain DKG.
+    get their keys from the chain DKG. ``rotate``: each epoch's committee leaves one node out
+    (epoch e: all but node (e - 1) mod n), so at every change one member leaves and one joins.
     """
     w = list(weights) if weights else [1] * n
+
+    def members(e: int) -> dict[int, int]:
+        out = (e - 1) % n if rotate else -1
+        return {i: w[i] for i in range(n) if i != out}
+
     last0 = epoch_length if epoch_length else None
-    com = Committee(epoch=0, weights={i: w[i] for i in range(n)}, last_height=last0)
+    com = Committee(epoch=0, weights=members(0), last_height=last0)
     pkp, kps = weighted_keygen(com, use_dkg=use_dkg, rng=rng)
     later = []
     for e in range(1, epochs if epoch_length else 1):
@@ -142,7 +150,7 @@ def make_configs(
         later.append(
             {
                 "epoch": e,
-                "weights": {str(k): v for k, v in com.weights.items()},
+                "weights": {str(k): v for k, v in members(e).items()},
                 "last_height": (e + 1) * epoch_length if e + 1 < epochs else None,
                 "dkg": True,
             }
@@ -174,7 +182,7 @@ def make_configs(
                     "weights": {str(k): v for k, v in com.weights.items()},
                     "last_height": last0,
                     "public_key_package": pkp.to_bytes().hex(),
-                    "key_packages": [kp.to_bytes().hex() for kp in kps[i]],
+                    "key_packages": [kp.to_bytes().hex() for kp in kps.get(i, [])],
                 },
                 *later,
             ],
@@ -425,6 +433,7 @@ def run_cluster(
     weights: Sequence[int] | None = None,
     use_dkg: bool = True,
     epoch_length: int | None = None,
+    rotate: bool = False,
     workload: Callable[[ClusterInfo], Any] | None = None,
     extra_transactions: Sequence[bytes] = (),
     return_logs: bool = False,
@@ -464,6 +473,7 @@ def run_cluster(
                 "max_block_txs": max_block_txs,
                 "use_dkg": use_dkg,
                 "epoch_length": epoch_length,
+                "rotate": rotate,
             },
         )
     )

@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="blocks per epoch; later epochs' keys come from a DKG run over the chain",
     )
+    ap.add_argument(
+        "--rotate",
+        action="store_true",
+        help="with --epoch-length: each epoch leaves one node out (nodes leave and join)",
+    )
     args = ap.parse_args(argv)
     res = run_cluster(
         nodes=args.nodes,
@@ -48,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         fsync=not args.no_fsync,
         use_dkg=not args.dealer,
         epoch_length=args.epoch_length,
+        rotate=args.rotate,
     )
     out = {k: res[k] for k in SUMMARY_KEYS}
     for extra in ("leader_kill_to_commit_ms", "killed_leader"):

@@ -201,10 +201,24 @@ class SimNet:
                 for _ in range(copies):
                     d = self.rng.uniform(self.min_delay, self.max_delay)
                     self._push(self.now + d, "msg", (o.name, inst.node_id, data))
+        if r.mempool and inst.node_id not in r.committee().weights:
+            # as bft.node does: a node outside the current committee (joining the next one)
+            # never proposes, so its queued transactions go to the next leader
+            txs = list(r.mempool)
+            r.mempool.clear()
+            to = r.leader_of(r.view + 1)
+            d = self.rng.uniform(self.min_delay, self.max_delay)
+            for o in self.instances.values():
+                if o.node_id == to and self._partition_ok(inst.name, o.name, r.view):
+                    self._push(self.now + d, "call", lambda o=o, txs=txs: self._hand(o, txs))
         dl = r.next_deadline()
         if dl is not None and dl != inst.last_deadline:
             inst.last_deadline = dl
             self._push(max(dl, self.now), "timer", (inst.name, r))
+
+    def _hand(self, inst: Instance, txs: list[bytes]) -> None:
+        if inst.replica is not None:
+            inst.replica.add_transactions(txs, self.now)
 
     def _observe(self, inst: Instance, ev: object) -> None:
         if isinstance(ev, Committed):

@@ -113,3 +113,29 @@ def test_epoch_changes_with_the_chain_dkg_and_a_kill9_restart(tmp_path: pathlib.
         assert res["epoch"] in epochs, (node, epochs)  # each holds its share of the newest key
     blocks = res["committed_blocks"]
     assert min(blocks.values()) >= max(blocks.values()) - 30  # type: ignore[attr-defined]
+
+
+def test_nodes_leave_and_join_the_committee_at_every_epoch_change(tmp_path: pathlib.Path) -> None:
+    # 5 processes; each epoch's committee leaves one node out, so at every change a member
+    # leaves (and follows as an observer) and another joins (it followed as an observer, took
+    # part in the DKG through forwarded transactions, and votes from then on)
+    res = run_cluster(
+        nodes=5,
+        seconds=8,
+        data_dir=str(tmp_path),
+        epoch_length=200,
+        rotate=True,
+        base_timeout=0.5,
+        clients_per_node=1,
+        batch=50,
+    )
+    _check(res)
+    assert res["epoch"] >= 3  # every live node, members and observers alike
+    dkg = res["dkg_epochs"]
+    for e in range(1, int(res["epoch"]) + 1):  # type: ignore[call-overload]
+        # the DKG of epoch e ran among its members only: the node left out has no share of it
+        assert sorted(i for i, eps in dkg.items() if e in eps) == [  # type: ignore[attr-defined]
+            i for i in range(5) if i != (e - 1) % 5
+        ]
+    blocks = res["committed_blocks"]
+    assert min(blocks.values()) >= max(blocks.values()) - 30  # type: ignore[attr-defined]

@@ -74,7 +74,11 @@ def test_two_epoch_changes_with_keys_from_the_chain_dkg() -> None:
     }
     assert all(len(v) == 1 for v in keys.values())
     assert keys[1] != keys[2]
-    assert sorted(gens[0].configs()) == [1]  # node 0 is not in epoch 2: it has no key for it
+    # node 0 is not in epoch 2: no share, but it follows with the key the members announced
+    assert gens[0].stats.completed == [1] and gens[0].stats.adopted == [2]
+    assert gens[0].configs()[2].crypto._keys == ()  # type: ignore[attr-defined]
+    r0 = net.instances["n0"].replica
+    assert r0 is not None and r0.epoch == 2
     assert gens[1].stats.completed == [1, 2] and not gens[1].stats.failed
     assert not any(g.stats.blamed for g in gens.values())
     # blocks of epochs 1 and 2 are certified under the keys the DKG produced
@@ -174,8 +178,8 @@ def test_forged_and_malformed_dkg_transactions_are_ignored() -> None:
 def test_parameters_are_checked() -> None:
     c0 = Committee(epoch=0, weights={0: 1, 1: 1, 2: 1, 3: 1}, last_height=130)
     c1 = Committee(epoch=1, weights={0: 1, 1: 1, 2: 1, 3: 1})
-    with pytest.raises(ParameterError):  # a joiner cannot take part over epoch 0's chain
-        EpochKeyGen(0, SECRETS[0], IDENTITIES, [c0, Committee(epoch=1, weights={4: 1, 0: 1})])
+    with pytest.raises(ParameterError):  # a member without an identity key
+        EpochKeyGen(0, SECRETS[0], IDENTITIES, [c0, Committee(epoch=1, weights={9: 1, 0: 1})])
     with pytest.raises(ParameterError):  # epoch too short for the window
         EpochKeyGen(0, SECRETS[0], IDENTITIES, [c0, c1], window=111)
     with pytest.raises(ParameterError):  # epoch shorter than the window
@@ -230,3 +234,37 @@ def test_a_node_cut_off_across_the_dkg_and_the_epoch_change_catches_up() -> None
     # n3 dealt nothing in epoch 2's DKG (cut off), yet holds a share of the key: from the chain
     assert gens[3].configs()[2].crypto._group_key == gens[0].configs()[2].crypto._group_key  # type: ignore[attr-defined]
     assert 4 in gens[0].stats.blamed.get(2, set())
+
+
+def test_a_node_joins_and_a_node_leaves_at_epoch_changes() -> None:
+    # node 4 is not in epoch 0: it follows the chain as an observer, takes part in epoch 1's DKG
+    # (its messages are forwarded to the leaders) and votes from epoch 1 on; node 0 leaves after
+    # epoch 0 and keeps following the chain with the keys the members announce on it
+    committees = [
+        Committee(epoch=0, weights={0: 1, 1: 1, 2: 1, 3: 1}, last_height=130),
+        Committee(epoch=1, weights={1: 1, 2: 1, 3: 1, 4: 1}, last_height=260),
+        Committee(epoch=2, weights={1: 1, 2: 2, 3: 1, 4: 1}),
+    ]
+    make, gens = _setup(committees)
+    net = SimNet(seed=11, min_delay=0.002, max_delay=0.01)
+    for i in range(5):
+        net.add(f"n{i}", i, make)
+    net.run(10.0)
+    assert net.check_safety() == []
+    heights = {}
+    for i in range(5):
+        r = net.instances[f"n{i}"].replica
+        assert r is not None and r.epoch == 2, (i, r and r.epoch)
+        heights[i] = r.committed_height
+    assert min(heights.values()) >= max(heights.values()) - 5 and heights[1] > 300
+    assert gens[4].stats.completed == [1, 2]  # the joiner holds shares of both new keys
+    assert gens[0].stats.adopted == [1, 2] and gens[0].stats.completed == []
+    key = {i: gens[i].configs()[2].crypto._group_key for i in range(5)}  # type: ignore[attr-defined]
+    assert len(set(key.values())) == 1
+    # the joiner votes from epoch 1 on; the member that left never votes again
+    voters = {
+        e: set().union(*(v for k, v in net.votes_cast.items() if k[0] == e)) for e in (0, 1, 2)
+    }
+    assert 4 not in voters[0] and 4 in voters[1] and 4 in voters[2]
+    assert 0 in voters[0] and 0 not in voters[1] and 0 not in voters[2]
+    assert not any(g.stats.conflicting_keys or g.stats.failed for g in gens.values())
