@@ -133,7 +133,6 @@ class _Plan:
     config: EpochConfig | None = None
     announced: dict[int, bytes] = field(default_factory=dict)  # node -> package digest
     own_digest: bytes = b""
-    packages: dict[bytes, PublicKeyPackage] = field(default_factory=dict)
 
 
 class EpochKeyGen:
@@ -170,6 +169,7 @@ class EpochKeyGen:
         self._resend_after = 2 * max(len(c.members) for c in committees) + 8
         self._height = 0
         self._plans: dict[int, _Plan] = {}
+        self._configs: dict[int, EpochConfig] = {}
         by_epoch = {c.epoch: c for c in committees}
         if len(by_epoch) != len(committees):
             raise ParameterError("duplicate epochs")
@@ -219,9 +219,9 @@ class EpochKeyGen:
         plan = self._plans.get(epoch)
         return None if plan is None else plan.config
 
-    def configs(self) -> dict[int, EpochConfig]:
-        """Every epoch whose key this node has obtained so far."""
-        return {e: p.config for e, p in self._plans.items() if p.config is not None}
+    def configs(self) -> Mapping[int, EpochConfig]:
+        """Every epoch whose key this node has obtained so far (read on every commit)."""
+        return self._configs
 
     def on_commit(self, block: Block) -> None:
         """Feed one committed block (in height order, each exactly once)."""
@@ -288,6 +288,10 @@ class EpochKeyGen:
         return out
 
     # ------------------------------------------------------------------ internals
+    def _committed_own(self, digest: bytes) -> None:
+        self._pending.pop(digest, None)
+        self._handed.pop(digest, None)
+
     def _unit_public(self, node: int, epoch: int, unit: int) -> Point:
         base = self._ids[node]
         return base + Point.base_mul(_unit_tweak(base, epoch, unit))
@@ -340,7 +344,7 @@ class EpochKeyGen:
             self.stats.bad_transactions += 1
             return
         if node == self.id:
-            self._pending.pop(hashlib.sha256(body).digest(), None)
+            self._committed_own(hashlib.sha256(body).digest())
         if not plan.sessions or plan.config is not None:
             return
         for s in plan.sessions.values():
@@ -377,7 +381,7 @@ class EpochKeyGen:
             if any(r[1] != pub for r in results):  # pragma: no cover - same transcript
                 self.stats.failed[plan.epoch] = "own units disagree on the public key package"
                 return
-            plan.config = EpochConfig(
+            plan.config = self._configs[plan.epoch] = EpochConfig(
                 committee=plan.committee,
                 crypto=ThresholdBLS(plan.committee, pub, [r[0] for r in results]),
             )
@@ -417,7 +421,7 @@ class EpochKeyGen:
             self.stats.bad_transactions += 1
             return
         if node == self.id:
-            self._pending.pop(hashlib.sha256(tx[:_HEAD - 64] + body).digest(), None)
+            self._committed_own(hashlib.sha256(tx[: _HEAD - 64] + body).digest())
         com = plan.committee
         if (
             pub.group != "bls12_381"
@@ -430,7 +434,6 @@ class EpochKeyGen:
             return
         digest = hashlib.sha256(body).digest()
         plan.announced[node] = digest
-        plan.packages.setdefault(digest, pub)
         if plan.config is not None:
             if plan.sessions and digest != plan.own_digest:
                 self.stats.conflicting_keys += 1  # a member announced another package
@@ -438,5 +441,7 @@ class EpochKeyGen:
         support = com.weight_of(n for n, d in plan.announced.items() if d == digest)
         if 3 * support > com.total_weight and self.id not in com.weights:
             # more than a third of the weight: at least one honest member computed it
-            plan.config = EpochConfig(committee=com, crypto=ThresholdBLS(com, pub, []))
+            plan.config = self._configs[epoch] = EpochConfig(
+                committee=com, crypto=ThresholdBLS(com, pub, [])
+            )
             self.stats.adopted.append(epoch)
