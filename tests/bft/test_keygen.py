@@ -268,3 +268,27 @@ def test_a_node_joins_and_a_node_leaves_at_epoch_changes() -> None:
     assert 4 not in voters[0] and 4 in voters[1] and 4 in voters[2]
     assert 0 in voters[0] and 0 not in voters[1] and 0 not in voters[2]
     assert not any(g.stats.conflicting_keys or g.stats.failed for g in gens.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_leaving_rejoining_and_lossy_links(seed: int) -> None:
+    # 5 % of messages dropped and 5 % duplicated; node 0 leaves at epoch 1 and rejoins at
+    # epoch 2, node 4 joins at epoch 1: safety, and every node reaches epoch 2 with one key
+    committees = [
+        Committee(epoch=0, weights={0: 1, 1: 1, 2: 1, 3: 1}, last_height=130),
+        Committee(epoch=1, weights={1: 1, 2: 1, 3: 1, 4: 1}, last_height=260),
+        Committee(epoch=2, weights={0: 1, 2: 2, 3: 1, 4: 1}),
+    ]
+    make, gens = _setup(committees)
+    net = SimNet(seed=seed, min_delay=0.002, max_delay=0.02, drop=0.05, duplicate=0.05)
+    for i in range(5):
+        net.add(f"n{i}", i, make)
+    net.run(20.0)
+    assert net.check_safety() == []
+    for i in range(5):
+        r = net.instances[f"n{i}"].replica
+        assert r is not None and r.epoch == 2 and r.committed_height > 262
+    assert len({g.configs()[2].crypto._group_key for g in gens.values()}) == 1  # type: ignore[attr-defined]
+    assert gens[0].stats.completed == [2] and gens[0].stats.adopted == [1]
+    assert not any(g.stats.failed or g.stats.conflicting_keys for g in gens.values())
