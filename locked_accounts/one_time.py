@@ -41,6 +41,7 @@ from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.hashing import tagged_hash
 from cryptocore.rng import Rng, random_scalar
 from cryptocore.secp256k1 import N, Point
+from cryptocore.secret import SecretValue
 
 __all__ = [
     "ANNOUNCEMENT_LEN",
@@ -72,7 +73,7 @@ _CTX = GLOBAL_CONTEXT.ctx
 
 
 # --------------------------------------------------------------------------- secrets
-class _SecretScalar:
+class _SecretScalar(SecretValue):
     """A nonzero scalar mod n. Immutable, redacted repr, not hashable, constant-time equality."""
 
     __slots__ = ("_k",)
@@ -114,13 +115,6 @@ class _SecretScalar:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(<redacted>)"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _SecretScalar) or type(other) is not type(self):
-            return NotImplemented
-        return hmac.compare_digest(self.to_bytes(), other.to_bytes())
-
-    __hash__ = None  # type: ignore[assignment]  # secrets are not hashable
 
     def __reduce__(self) -> NoReturn:
         raise TypeError(f"{type(self).__name__} cannot be pickled")

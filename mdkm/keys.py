@@ -12,7 +12,6 @@ Modelled on ZcashFoundation/frost ``keys``.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -21,6 +20,7 @@ from typing import Any
 from cryptocore.encoding import as_bytes, decode_scalar, read_exact
 from cryptocore.errors import EncodingError, ParameterError
 from cryptocore.group import Group, get_group
+from cryptocore.secret import SecretValue
 
 __all__ = ["KeyPackage", "PublicKeyPackage", "check_identifiers"]
 
@@ -145,7 +145,7 @@ class PublicKeyPackage(_KeyMaterial):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
-class KeyPackage(_KeyMaterial):
+class KeyPackage(_KeyMaterial, SecretValue):
     """One participant's key material. Holds a secret: repr is redacted, not hashable."""
 
     group: str
@@ -165,18 +165,11 @@ class KeyPackage(_KeyMaterial):
         _check_element(g, self.verifying_share, "verifying share")
         _check_element(g, self.group_public_key, "group public key")
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return (
             f"KeyPackage(group={self.group!r}, identifier={self.identifier}, "
             "signing_share=<redacted>)"
         )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyPackage):
-            return NotImplemented
-        return hmac.compare_digest(self.to_bytes(), other.to_bytes())
 
     def to_bytes(self) -> bytes:
         """Secret encoding (store it only encrypted: see :mod:`mdkm.keystore`)."""

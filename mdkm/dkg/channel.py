@@ -38,6 +38,7 @@ from cryptocore.encoding import as_bytes, decode_scalar
 from cryptocore.errors import DecryptionError, EncodingError, MisuseError, ParameterError
 from cryptocore.rng import Rng, random_scalar
 from cryptocore.secp256k1 import N, Point
+from cryptocore.secret import SecretValue
 
 __all__ = [
     "CIPHERTEXT_OVERHEAD",
@@ -111,7 +112,7 @@ def aead_open(key: bytes, nonce: bytes, ad: bytes, sealed: bytes) -> bytes:
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
-class IdentityKey:
+class IdentityKey(SecretValue):
     """A long-term secp256k1 identity key pair (secret: repr redacted, not hashable)."""
 
     _secret: int
@@ -119,8 +120,6 @@ class IdentityKey:
     def __post_init__(self) -> None:
         if not 0 < self._secret < N:
             raise ParameterError("identity secret out of range")
-
-    __hash__ = None  # type: ignore[assignment]
 
     @classmethod
     def generate(cls, rng: Rng | None = None) -> IdentityKey:
@@ -146,11 +145,6 @@ class IdentityKey:
 
     def __repr__(self) -> str:
         return "IdentityKey(<redacted>)"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, IdentityKey):
-            return NotImplemented
-        return hmac.compare_digest(self.to_bytes(), other.to_bytes())
 
 
 class PairwiseChannel:

@@ -28,7 +28,6 @@ robust protocol is :mod:`mdkm.dkg.gjkr`.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -39,6 +38,7 @@ from cryptocore.hashing import hash_to_scalar
 from cryptocore.rng import Rng, random_scalar
 from cryptocore.secp256k1 import N, Point, mul_add_g
 from cryptocore.secp256k1.bip340 import taptweak
+from cryptocore.secret import SecretValue
 from mdkm.keys import KeyPackage, PublicKeyPackage, check_identifiers
 from mdkm.vss import evaluate, feldman_expected, random_polynomial
 
@@ -175,7 +175,7 @@ class Round1Package:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
-class Round2Package:
+class Round2Package(SecretValue):
     """Sent privately from dealer to one recipient in round 2: the share ``f_dealer(recipient)``."""
 
     suite: str
@@ -186,15 +186,8 @@ class Round2Package:
         if not 0 <= self.signing_share < N:
             raise ParameterError("share out of range")
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Round2Package(suite={self.suite!r}, signing_share=<redacted>)"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Round2Package):
-            return NotImplemented
-        return hmac.compare_digest(self.to_bytes(), other.to_bytes())
 
     def to_bytes(self) -> bytes:
         """Secret encoding: send it only over an encrypted, authenticated channel."""
@@ -212,7 +205,7 @@ class Round2Package:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
-class Round1SecretPackage:
+class Round1SecretPackage(SecretValue):
     """Kept by the participant between part1 and part2 (holds the polynomial: secret)."""
 
     suite: str
@@ -232,15 +225,8 @@ class Round1SecretPackage:
         if any(not 0 <= a < N for a in self.coefficients) or self.coefficients[0] == 0:
             raise ParameterError("coefficient out of range")
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Round1SecretPackage(identifier={self.identifier}, coefficients=<redacted>)"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Round1SecretPackage):
-            return NotImplemented
-        return hmac.compare_digest(self.to_bytes(), other.to_bytes())
 
     def to_bytes(self) -> bytes:
         """Secret encoding (store only encrypted)."""
@@ -275,7 +261,7 @@ class Round1SecretPackage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
-class Round2SecretPackage:
+class Round2SecretPackage(SecretValue):
     """Kept by the participant between part2 and part3: its own share ``f_i(i)`` (secret)."""
 
     suite: str
@@ -294,15 +280,8 @@ class Round2SecretPackage:
         if not 0 <= self.secret_share < N:
             raise ParameterError("share out of range")
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Round2SecretPackage(identifier={self.identifier}, secret_share=<redacted>)"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Round2SecretPackage):
-            return NotImplemented
-        return hmac.compare_digest(self.to_bytes(), other.to_bytes())
 
     def to_bytes(self) -> bytes:
         """Secret encoding (store only encrypted)."""

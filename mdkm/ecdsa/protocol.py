@@ -31,7 +31,6 @@ A presignature is single use: :class:`Presignature` is consumed by :func:`sign_s
 from __future__ import annotations
 
 import hashlib
-import hmac
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from cryptocore.errors import (
 )
 from cryptocore.rng import Rng, random_scalar
 from cryptocore.secp256k1 import G, N, Point, mul_add_g
+from cryptocore.secret import SecretValue
 from mdkm.ecdsa.proofs import ProductProof, prove_product, verify_product
 from mdkm.keys import KeyPackage, PublicKeyPackage, check_identifiers
 from mdkm.vss import evaluate, lagrange_coefficient, random_polynomial
@@ -198,7 +198,7 @@ _SHARE_FIELDS = ("u", "u_blind", "a", "z", "z_blind", "y", "y_blind")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
-class PrivateShares:
+class PrivateShares(SecretValue):
     """Shares from ``dealer`` to ``recipient`` (secret; sent over an encrypted channel, or
     published as a justification when the recipient complained)."""
 
@@ -221,15 +221,8 @@ class PrivateShares:
             if not isinstance(v, int) or not 0 <= v < N:
                 raise EncodingError("private shares: scalar out of range")
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"PrivateShares(dealer={self.dealer}, recipient={self.recipient}, <redacted>)"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PrivateShares):
-            return NotImplemented
-        return hmac.compare_digest(self.to_bytes(), other.to_bytes())
 
     def to_bytes(self) -> bytes:
         return (
