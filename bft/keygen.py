@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,9 +95,10 @@ def _unit_tweak(node_key: Point, epoch: int, unit: int) -> int:
     return int.from_bytes(tagged_hash("LITHO/bft/dkg-unit-key", data), "big") % N
 
 
-def _signed_digest(
-    chain_id: bytes, epoch: int, unit: int, body: bytes, tag: str = "LITHO/bft/dkg-tx"
-) -> bytes:
+_TAGS = {DKG_TX_PREFIX: "LITHO/bft/dkg-tx", KEY_TX_PREFIX: "LITHO/bft/epoch-key"}
+
+
+def _signed_digest(chain_id: bytes, epoch: int, unit: int, body: bytes, tag: str) -> bytes:
     return tagged_hash(
         tag,
         len(chain_id).to_bytes(2, "big")
@@ -117,7 +118,7 @@ class KeygenStats:
     failed: dict[int, str] = field(default_factory=dict)
     blamed: dict[int, set[int]] = field(default_factory=dict)  # epoch -> units blamed
     bad_transactions: int = 0  # DKG transactions whose signature or header did not verify
-    sent: int = 0
+    sent: int = 0  # own DKG messages and key announcements signed for the chain
     adopted: list[int] = field(default_factory=list)  # epochs followed from announced keys
     conflicting_keys: int = 0  # announcements of a package other than the one computed here
 
@@ -158,6 +159,7 @@ class EpochKeyGen:
         self.id = node_id
         self._key = IdentityKey.from_bytes(identity_secret)
         self._secret = int.from_bytes(identity_secret, "big")
+        self._rng_key = hmac.new(identity_secret, b"litho/bft/dkg-rng", hashlib.sha256).digest()
         self._ids = {int(k): Point.from_bytes(v) for k, v in identities.items()}
         if self._ids.get(node_id) != self._key.public_key:
             raise ParameterError("identity secret does not match this node's identity key")
@@ -215,10 +217,6 @@ class EpochKeyGen:
         """Whether this node needs ``epoch``'s key: as a member (its shares) or to follow it."""
         return epoch in self._plans
 
-    def epoch_config(self, epoch: int) -> EpochConfig | None:
-        plan = self._plans.get(epoch)
-        return None if plan is None else plan.config
-
     def configs(self) -> Mapping[int, EpochConfig]:
         """Every epoch whose key this node has obtained so far (read on every commit)."""
         return self._configs
@@ -247,11 +245,6 @@ class EpochKeyGen:
                 for s in plan.sessions.values():
                     s.handle_timer(float(h))
                 self._collect(plan)
-
-    def replay(self, blocks: Iterable[Block]) -> None:
-        """Feed committed blocks again (height order), e.g. after a restart."""
-        for b in blocks:
-            self.on_commit(b)
 
     def replay_store(self, store: Store) -> None:
         """Rebuild the DKG state of a restarted node from its committed blocks.
@@ -288,9 +281,43 @@ class EpochKeyGen:
         return out
 
     # ------------------------------------------------------------------ internals
-    def _committed_own(self, digest: bytes) -> None:
-        self._pending.pop(digest, None)
-        self._handed.pop(digest, None)
+    def _queue_signed(self, prefix: bytes, epoch: int, sender: int, body: bytes) -> None:
+        """Sign ``prefix || epoch || sender || sig || body`` and queue it until it is committed
+        (keyed by the hash of everything but the signature)."""
+        head = prefix + epoch.to_bytes(4, "big") + sender.to_bytes(4, "big")
+        digest = _signed_digest(self._chain_id, epoch, sender, body, _TAGS[prefix])
+        sig = schnorr_sign(digest, self._secret, hashlib.sha256(b"aux" + digest).digest())
+        self._pending[hashlib.sha256(head + body).digest()] = head + sig + body
+        self.stats.sent += 1
+
+    def _open_signed(
+        self, tx: bytes, signer_of: Callable[[_Plan, int], int | None]
+    ) -> tuple[_Plan, int, bytes] | None:
+        """(plan, sender, body) of a transaction whose signature verifies, else
+        None (counted). ``signer_of(plan, sender)`` names the node whose key must have signed."""
+        if len(tx) < _HEAD or len(tx) > _HEAD + _MAX_BODY:
+            self.stats.bad_transactions += 1
+            return None
+        p = len(DKG_TX_PREFIX)
+        epoch = int.from_bytes(tx[p : p + 4], "big")
+        sender = int.from_bytes(tx[p + 4 : p + 8], "big")
+        sig, body = tx[p + 8 : _HEAD], tx[_HEAD:]
+        plan = self._plans.get(epoch)
+        node = None if plan is None else signer_of(plan, sender)
+        if plan is None or node is None:
+            self.stats.bad_transactions += 1
+            return None
+        try:
+            digest = _signed_digest(self._chain_id, epoch, sender, body, _TAGS[tx[:p]])
+            schnorr_verify(digest, self._ids[node].to_bytes()[1:], sig)
+        except CryptoError:
+            self.stats.bad_transactions += 1
+            return None
+        if node == self.id:  # own message committed: stop (re)sending it
+            key = hashlib.sha256(tx[: _HEAD - 64] + body).digest()
+            self._pending.pop(key, None)
+            self._handed.pop(key, None)
+        return plan, sender, body
 
     def _unit_public(self, node: int, epoch: int, unit: int) -> Point:
         base = self._ids[node]
@@ -305,10 +332,7 @@ class EpochKeyGen:
         for u, node in sorted(plan.owner.items()):
             if node != self.id:
                 continue
-            seed = hmac.new(
-                self._secret.to_bytes(32, "big"), b"litho/bft/dkg-rng", hashlib.sha256
-            ).digest()
-            rng = keyed_rng(seed, plan.params.session_id + u.to_bytes(4, "big"))
+            rng = keyed_rng(self._rng_key, plan.params.session_id + u.to_bytes(4, "big"))
             s = DkgSession(
                 plan.params,
                 u,
@@ -322,29 +346,11 @@ class EpochKeyGen:
         self._collect(plan)
 
     def _deliver(self, tx: bytes, height: int) -> None:
-        if len(tx) < _HEAD or len(tx) > _HEAD + _MAX_BODY:
-            self.stats.bad_transactions += 1
+        opened = self._open_signed(tx, lambda plan, unit: plan.owner.get(unit))
+        if opened is None:
             return
-        p = len(DKG_TX_PREFIX)
-        epoch = int.from_bytes(tx[p : p + 4], "big")
-        unit = int.from_bytes(tx[p + 4 : p + 8], "big")
-        sig, body = tx[p + 8 : _HEAD], tx[_HEAD:]
-        plan = self._plans.get(epoch)
-        node = None if plan is None else plan.owner.get(unit)
-        if plan is None or node is None:
-            self.stats.bad_transactions += 1
-            return
-        try:
-            schnorr_verify(
-                _signed_digest(self._chain_id, epoch, unit, body),
-                self._ids[node].to_bytes()[1:],
-                sig,
-            )
-        except CryptoError:
-            self.stats.bad_transactions += 1
-            return
-        if node == self.id:
-            self._committed_own(hashlib.sha256(body).digest())
+        plan, unit, body = opened
+        epoch = plan.epoch
         if not plan.sessions or plan.config is not None:
             return
         for s in plan.sessions.values():
@@ -361,11 +367,7 @@ class EpochKeyGen:
     def _collect(self, plan: _Plan) -> None:
         for u, s in sorted(plan.sessions.items()):
             for _, body in s.outbox():
-                digest = _signed_digest(self._chain_id, plan.epoch, u, body)
-                sig = schnorr_sign(digest, self._secret, hashlib.sha256(b"aux" + digest).digest())
-                tx = DKG_TX_PREFIX + plan.epoch.to_bytes(4, "big") + u.to_bytes(4, "big")
-                self._pending[hashlib.sha256(body).digest()] = tx + sig + body
-                self.stats.sent += 1
+                self._queue_signed(DKG_TX_PREFIX, plan.epoch, u, body)
             for ev in s.events():
                 if ev.kind == "blame":
                     self.stats.blamed.setdefault(plan.epoch, set()).update(ev.culprits)
@@ -387,41 +389,24 @@ class EpochKeyGen:
             )
             self.stats.completed.append(plan.epoch)
             self._cache = PublicCache()  # the transcript's public values are not needed again
-            self._announce(plan, pub)
-
-    def _announce(self, plan: _Plan, pub: PublicKeyPackage) -> None:
-        body = pub.to_bytes()
-        plan.own_digest = hashlib.sha256(body).digest()
-        digest = _signed_digest(self._chain_id, plan.epoch, self.id, body, "LITHO/bft/epoch-key")
-        sig = schnorr_sign(digest, self._secret, hashlib.sha256(b"aux" + digest).digest())
-        head = KEY_TX_PREFIX + plan.epoch.to_bytes(4, "big") + self.id.to_bytes(4, "big")
-        self._pending[hashlib.sha256(head + body).digest()] = head + sig + body
+            body = pub.to_bytes()  # announced on the chain for the nodes outside the committee
+            plan.own_digest = hashlib.sha256(body).digest()
+            self._queue_signed(KEY_TX_PREFIX, plan.epoch, self.id, body)
 
     def _deliver_key(self, tx: bytes) -> None:
         """A participant's announcement of the new public key package (see module docstring)."""
-        p = len(KEY_TX_PREFIX)
-        if len(tx) < _HEAD or len(tx) > _HEAD + _MAX_BODY:
-            self.stats.bad_transactions += 1
+        opened = self._open_signed(
+            tx, lambda plan, node: node if node in plan.committee.weights else None
+        )
+        if opened is None:
             return
-        epoch = int.from_bytes(tx[p : p + 4], "big")
-        node = int.from_bytes(tx[p + 4 : p + 8], "big")
-        sig, body = tx[p + 8 : _HEAD], tx[_HEAD:]
-        plan = self._plans.get(epoch)
-        if plan is None or node not in plan.committee.weights:
-            self.stats.bad_transactions += 1
-            return
+        plan, node, body = opened
+        epoch = plan.epoch
         try:
-            schnorr_verify(
-                _signed_digest(self._chain_id, epoch, node, body, "LITHO/bft/epoch-key"),
-                self._ids[node].to_bytes()[1:],
-                sig,
-            )
             pub = PublicKeyPackage.from_bytes(body)
         except CryptoError:
             self.stats.bad_transactions += 1
             return
-        if node == self.id:
-            self._committed_own(hashlib.sha256(tx[: _HEAD - 64] + body).digest())
         com = plan.committee
         if (
             pub.group != "bls12_381"
